@@ -1,0 +1,157 @@
+//! Administrative use cases: users, teams, API tokens, mailboxes, the audit check.
+
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::audit::{ChainError, ChainVerifier, NewAuditEvent};
+use crate::contact::EmailAddress;
+use crate::error::{CoreError, CoreResult};
+use crate::ids::{MailboxId, TeamId, TokenId, UserId};
+use crate::outbound::Mailbox;
+use crate::service::Core;
+use crate::user::{Actor, ApiToken, Role, Team, User};
+
+/// Input for a new mailbox.
+#[derive(Debug, Clone, Default)]
+pub struct NewMailbox {
+    pub name: String,
+    pub address: String,
+    pub display_name: String,
+    pub signature: String,
+    pub imap_url: Option<String>,
+    pub smtp_url: Option<String>,
+    pub is_default: bool,
+}
+
+pub fn token_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+impl Core {
+    /// Creates a user. `password_hash` is a PHC string made by the caller (argon2id).
+    pub async fn create_user(
+        &self,
+        actor: &Actor,
+        email: &str,
+        name: &str,
+        role: Role,
+        password_hash: String,
+    ) -> CoreResult<User> {
+        let email = EmailAddress::parse(email).map_err(|m| CoreError::invalid("email", "invalid_email", m))?;
+        if self.store.user_by_email(email.as_str()).await?.is_some() {
+            return Err(CoreError::invalid("email", "taken", "a user with this address exists"));
+        }
+        let now = self.clock.now();
+        let user = User {
+            id: UserId::new(now),
+            email: email.to_string(),
+            display_name: if name.trim().is_empty() { email.to_string() } else { name.trim().to_string() },
+            role,
+            password_hash,
+            created_at: now,
+        };
+        let mut tx = self.store.begin().await?;
+        tx.insert_user(&user).await?;
+        tx.append_audit(
+            NewAuditEvent::new(actor, "user.created", "user", user.id, now)
+                .after(serde_json::json!({"email": user.email, "role": user.role})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    pub async fn create_team(&self, actor: &Actor, name: &str, members: &[UserId]) -> CoreResult<Team> {
+        if name.trim().is_empty() {
+            return Err(CoreError::invalid("name", "required", "a team needs a name"));
+        }
+        let now = self.clock.now();
+        let team = Team { id: TeamId::new(now), name: name.trim().into(), created_at: now };
+        let mut tx = self.store.begin().await?;
+        tx.insert_team(&team).await?;
+        for m in members {
+            tx.add_team_member(team.id, *m).await?;
+        }
+        tx.append_audit(NewAuditEvent::new(actor, "team.created", "team", team.id, now).after(&team)).await?;
+        tx.commit().await?;
+        Ok(team)
+    }
+
+    /// Creates an API token and returns its secret, which is shown once and stored only hashed.
+    pub async fn create_token(&self, actor: &Actor, user: UserId, name: &str) -> CoreResult<String> {
+        let mut bytes = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut bytes);
+        let secret = format!("rz_{}", hex::encode(bytes));
+        let now = self.clock.now();
+        let token = ApiToken {
+            id: TokenId::new(now),
+            user_id: user,
+            name: name.to_string(),
+            secret_sha256: token_hash(&secret),
+            created_at: now,
+        };
+        let mut tx = self.store.begin().await?;
+        if tx.user(user).await?.is_none() {
+            return Err(CoreError::NotFound("user"));
+        }
+        tx.insert_token(&token).await?;
+        tx.append_audit(
+            NewAuditEvent::new(actor, "token.created", "user", user, now)
+                .after(serde_json::json!({"token_id": token.id, "name": name})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(secret)
+    }
+
+    pub async fn user_for_token(&self, secret: &str) -> CoreResult<Option<User>> {
+        Ok(self.store.token_by_secret(&token_hash(secret)).await?.map(|(_, u)| u))
+    }
+
+    pub async fn add_mailbox(&self, actor: &Actor, input: NewMailbox) -> CoreResult<Mailbox> {
+        let address =
+            EmailAddress::parse(&input.address).map_err(|m| CoreError::invalid("address", "invalid_email", m))?;
+        if input.name.trim().is_empty() {
+            return Err(CoreError::invalid("name", "required", "a mailbox needs a name"));
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let is_default = input.is_default || tx.default_mailbox().await?.is_none();
+        let mailbox = Mailbox {
+            id: MailboxId::new(now),
+            name: input.name.trim().into(),
+            address: address.to_string(),
+            display_name: input.display_name,
+            signature: input.signature,
+            imap_url: input.imap_url,
+            smtp_url: input.smtp_url,
+            is_default,
+            created_at: now,
+        };
+        tx.insert_mailbox(&mailbox).await?;
+        tx.append_audit(
+            NewAuditEvent::new(actor, "mailbox.created", "mailbox", mailbox.id, now)
+                .after(serde_json::json!({"name": mailbox.name, "address": mailbox.address})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(mailbox)
+    }
+
+    /// Walks the whole audit chain in pages. Returns the number of events checked.
+    pub async fn verify_audit(&self) -> CoreResult<Result<u64, ChainError>> {
+        let mut verifier = ChainVerifier::default();
+        let mut after = 0;
+        loop {
+            let page = self.store.audit_events(after, 1000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.seq;
+            for event in &page {
+                if let Err(e) = verifier.check(event) {
+                    return Ok(Err(e));
+                }
+            }
+        }
+        Ok(Ok(verifier.checked()))
+    }
+}

@@ -1,0 +1,247 @@
+//! Cases (Anliegen): status lifecycle, ownership, team, priority, tags, reference token.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+use crate::ids::{CaseId, ContactId, MailboxId, TeamId, UserId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    New,
+    Open,
+    WaitingOnContact,
+    WaitingOnThirdParty,
+    Resolved,
+    Closed,
+}
+
+impl CaseStatus {
+    pub const ALL: [CaseStatus; 6] =
+        [Self::New, Self::Open, Self::WaitingOnContact, Self::WaitingOnThirdParty, Self::Resolved, Self::Closed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Open => "open",
+            Self::WaitingOnContact => "waiting_on_contact",
+            Self::WaitingOnThirdParty => "waiting_on_third_party",
+            Self::Resolved => "resolved",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// Open cases are the ones someone must act on or wait for.
+    pub fn is_open(self) -> bool {
+        !matches!(self, Self::Resolved | Self::Closed)
+    }
+
+    /// The status a case takes when its contact writes again.
+    pub fn on_contact_message(self) -> Self {
+        match self {
+            Self::New => Self::New,
+            // Reopened: the contact answered or came back.
+            _ => Self::Open,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Low,
+    #[default]
+    Normal,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Normal => "normal",
+            Self::High => "high",
+            Self::Urgent => "urgent",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "low" => Self::Low,
+            "normal" => Self::Normal,
+            "high" => Self::High,
+            "urgent" => Self::Urgent,
+            _ => return None,
+        })
+    }
+    /// Stored as a number so lists can sort by it.
+    pub fn rank(self) -> i64 {
+        match self {
+            Self::Low => 0,
+            Self::Normal => 1,
+            Self::High => 2,
+            Self::Urgent => 3,
+        }
+    }
+    pub fn from_rank(rank: i64) -> Self {
+        match rank {
+            i64::MIN..=0 => Self::Low,
+            1 => Self::Normal,
+            2 => Self::High,
+            _ => Self::Urgent,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Case {
+    pub id: CaseId,
+    /// Human reference number, shown as `R-1234` and used in the subject token `[#R-1234]`.
+    pub number: i64,
+    pub subject: String,
+    pub status: CaseStatus,
+    pub priority: Priority,
+    pub contact_id: ContactId,
+    pub owner_id: Option<UserId>,
+    pub team_id: Option<TeamId>,
+    pub mailbox_id: Option<MailboxId>,
+    pub channel: String,
+    pub tags: Vec<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// Since when the contact has been waiting for an answer (their oldest unanswered message);
+    /// `None` when the organisation has answered. The inbox sorts by it.
+    pub waiting_since: Option<Timestamp>,
+    pub last_message_at: Timestamp,
+}
+
+impl Case {
+    pub fn reference(&self) -> String {
+        reference(self.number)
+    }
+}
+
+pub fn reference(number: i64) -> String {
+    format!("R-{number}")
+}
+
+/// Finds a case token such as `[#R-1234]` in a subject line.
+pub fn find_reference_token(subject: &str) -> Option<i64> {
+    let mut rest = subject;
+    while let Some(start) = rest.find("[#R-") {
+        let after = &rest[start + 4..];
+        let digits: String = after.chars().take_while(|c| c.is_ascii_digit()).collect();
+        if !digits.is_empty() && after[digits.len()..].starts_with(']') {
+            return digits.parse().ok();
+        }
+        rest = after;
+    }
+    None
+}
+
+/// The subject of an outbound reply: `Re: ` once, and the case token once.
+pub fn reply_subject(case_subject: &str, number: i64) -> String {
+    let token = format!("[#{}]", reference(number));
+    let base = case_subject.trim();
+    let lower = base.to_lowercase();
+    let prefixed =
+        if lower.starts_with("re:") || lower.starts_with("aw:") { base.to_string() } else { format!("Re: {base}") };
+    if prefixed.contains(&token) { prefixed } else { format!("{prefixed} {token}") }
+}
+
+/// Tags: trimmed, lower-case, no empties, no duplicates, sorted.
+pub fn normalise_tags(tags: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = tags.iter().map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Filters for the case list. All optional; `None` means "any".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CaseFilter {
+    pub status: Option<Vec<CaseStatus>>,
+    pub owner: Option<OwnerFilter>,
+    pub team_id: Option<TeamId>,
+    pub contact_id: Option<ContactId>,
+    pub text: Option<String>,
+    pub limit: u32,
+    pub cursor: Option<CaseCursor>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OwnerFilter {
+    User(UserId),
+    Unowned,
+}
+
+/// Keyset cursor for the list sorted by waiting time (longest waiting first, then by id).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseCursor {
+    pub sort_key: i64,
+    pub id: CaseId,
+}
+
+impl CaseCursor {
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.sort_key, self.id)
+    }
+    pub fn decode(s: &str) -> Option<Self> {
+        let (k, id) = s.split_once('.')?;
+        Some(Self { sort_key: k.parse().ok()?, id: CaseId::parse(id)? })
+    }
+}
+
+/// The sort key of the inbox: waiting cases by how long they wait (oldest first), answered cases after
+/// them by their last activity. Smaller sorts first. Kept in a column so the list stays on an index.
+pub fn sort_key(case: &Case) -> i64 {
+    match case.waiting_since {
+        Some(t) => t.timestamp_micros(),
+        // Not waiting: after every waiting case; the most recent activity first.
+        None => i64::MAX / 2 - case.last_message_at.timestamp_micros(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_token_anywhere_in_subject() {
+        assert_eq!(find_reference_token("AW: Ihre Anfrage [#R-1234]"), Some(1234));
+        assert_eq!(find_reference_token("[#R-] kaputt [#R-77] ok"), Some(77));
+        assert_eq!(find_reference_token("R-1234 ohne Klammer"), None);
+        assert_eq!(find_reference_token("[#R-12x]"), None);
+    }
+
+    #[test]
+    fn reply_subject_adds_prefix_and_token_once() {
+        assert_eq!(reply_subject("Rechnung falsch", 7), "Re: Rechnung falsch [#R-7]");
+        assert_eq!(reply_subject("Re: Rechnung falsch [#R-7]", 7), "Re: Rechnung falsch [#R-7]");
+        assert_eq!(reply_subject("AW: Frage", 9), "AW: Frage [#R-9]");
+    }
+
+    #[test]
+    fn tags_are_normalised() {
+        let t = normalise_tags(&[" VIP ".into(), "vip".into(), "".into(), "Rechnung".into()]);
+        assert_eq!(t, vec!["rechnung".to_string(), "vip".to_string()]);
+    }
+
+    #[test]
+    fn cursor_round_trips() {
+        let c = CaseCursor { sort_key: -5, id: CaseId(uuid::Uuid::nil()) };
+        assert_eq!(CaseCursor::decode(&c.encode()), Some(c));
+        assert_eq!(CaseCursor::decode("garbage"), None);
+    }
+
+    #[test]
+    fn reopen_rules() {
+        assert_eq!(CaseStatus::Resolved.on_contact_message(), CaseStatus::Open);
+        assert_eq!(CaseStatus::WaitingOnContact.on_contact_message(), CaseStatus::Open);
+        assert_eq!(CaseStatus::New.on_contact_message(), CaseStatus::New);
+    }
+}

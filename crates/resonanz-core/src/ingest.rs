@@ -1,0 +1,326 @@
+//! Inbound e-mail: idempotency, identity resolution, threading, case creation — in one transaction.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::audit::NewAuditEvent;
+use crate::case::{Case, CaseStatus, Priority, find_reference_token};
+use crate::contact::{AddressForm, Contact, EmailAddress, Identity, IdentityKind};
+use crate::error::{CoreError, CoreResult};
+use crate::ids::{AttachmentId, CaseId, ContactId, MessageId, QuarantineId};
+use crate::mail::{InboundMail, MailSource};
+use crate::message::{Attachment, AuthorKind, AutoKind, Direction, Message};
+use crate::quarantine::QuarantineEntry;
+use crate::search;
+use crate::service::Core;
+use crate::store::Tx;
+use crate::user::Actor;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IngestStatus {
+    Created,
+    Appended,
+    Duplicate,
+    Quarantined,
+}
+
+/// The result of ingesting one mail; `resonanz ingest` prints it as one JSON line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IngestReport {
+    pub source: String,
+    pub status: IngestStatus,
+    pub case_id: Option<CaseId>,
+    pub message_id: Option<MessageId>,
+    pub contact_id: Option<ContactId>,
+    pub quarantine_id: Option<QuarantineId>,
+    pub reason: Option<String>,
+}
+
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex::encode(Sha256::digest(data))
+}
+
+impl Core {
+    /// Ingests one mail. `parsed` is the channels crate's parse of `raw`, or the reason it failed;
+    /// a failure is quarantined with the raw bytes, never dropped. Returns an error only when
+    /// nothing could be stored (the database failed); then nothing at all was stored.
+    pub async fn ingest_mail(
+        &self,
+        source: &MailSource,
+        raw: &[u8],
+        parsed: Result<InboundMail, String>,
+    ) -> CoreResult<IngestReport> {
+        let mail = match parsed {
+            Ok(mail) => mail,
+            Err(reason) => return self.quarantine_mail(source, raw, &reason).await,
+        };
+        let Some(from) = mail.from.as_ref().and_then(|f| EmailAddress::parse(&f.address).ok()) else {
+            return self.quarantine_mail(source, raw, "the sender address is missing or invalid").await;
+        };
+        let raw_sha = sha256_hex(raw);
+        // Without a Message-ID the raw bytes identify the mail.
+        let dedupe_key = mail.message_id.clone().unwrap_or_else(|| format!("sha256:{raw_sha}"));
+        let now = self.clock.now();
+
+        let mut tx = self.store.begin().await?;
+        if let Some(existing) = tx.message_by_header(&dedupe_key).await? {
+            return Ok(IngestReport {
+                source: source.label.clone(),
+                status: IngestStatus::Duplicate,
+                case_id: Some(existing.case_id),
+                message_id: Some(existing.id),
+                contact_id: existing.author_contact_id,
+                quarantine_id: None,
+                reason: None,
+            });
+        }
+
+        let contact_id =
+            resolve_sender(tx.as_mut(), &from, mail.from.as_ref().and_then(|f| f.name.clone()), &mail, now).await?;
+        if mail.auto_kind == AutoKind::Bounce {
+            mark_failing(tx.as_mut(), &mail, now).await?;
+        }
+
+        let existing_case = find_thread(tx.as_mut(), &mail).await?;
+        let actor = Actor::Contact(contact_id);
+        let (mut case, created) = match existing_case {
+            Some(case) => (case, false),
+            None => {
+                let number = tx.next_case_number().await?;
+                let subject =
+                    if mail.subject.trim().is_empty() { "(kein Betreff)".to_string() } else { mail.subject.clone() };
+                let case = Case {
+                    id: CaseId::new(now),
+                    number,
+                    subject,
+                    status: CaseStatus::New,
+                    priority: Priority::Normal,
+                    contact_id,
+                    owner_id: None,
+                    team_id: None,
+                    mailbox_id: source.mailbox_id,
+                    channel: "email".into(),
+                    tags: Vec::new(),
+                    created_at: now,
+                    updated_at: now,
+                    waiting_since: None,
+                    last_message_at: now,
+                };
+                (case, true)
+            }
+        };
+        let before = case.clone();
+        // Auto-replies and bounces are filed, but do not reopen a case or start a waiting clock.
+        if mail.auto_kind == AutoKind::None {
+            case.status = case.status.on_contact_message();
+            if case.waiting_since.is_none() {
+                case.waiting_since = Some(now);
+            }
+        } else if created {
+            case.waiting_since = Some(now);
+        }
+        case.last_message_at = now;
+        case.updated_at = now;
+
+        let message = Message {
+            id: MessageId::new(now),
+            case_id: case.id,
+            direction: Direction::Inbound,
+            author_kind: if mail.auto_kind == AutoKind::None { AuthorKind::Contact } else { AuthorKind::Automation },
+            author_user_id: None,
+            author_contact_id: Some(contact_id),
+            message_id_header: Some(dedupe_key),
+            in_reply_to: mail.in_reply_to.first().cloned(),
+            references: mail.references.clone(),
+            from_addr: Some(from.to_string()),
+            from_name: mail.from.as_ref().and_then(|f| f.name.clone()),
+            to: mail.to.iter().map(|a| a.address.to_lowercase()).collect(),
+            cc: mail.cc.iter().map(|a| a.address.to_lowercase()).collect(),
+            subject: mail.subject.clone(),
+            date: mail.date,
+            text_body: mail.text_body.clone(),
+            html_body: mail.html_body.clone(),
+            has_remote_images: mail.has_remote_images,
+            auto_kind: mail.auto_kind,
+            raw_sha256: Some(raw_sha.clone()),
+            created_at: now,
+        };
+
+        if created {
+            tx.insert_case(&case).await?;
+            tx.append_audit(NewAuditEvent::new(&actor, "case.created", "case", case.id, now).after(&case)).await?;
+        } else {
+            tx.update_case(&case).await?;
+            if before.status != case.status {
+                tx.append_audit(
+                    NewAuditEvent::new(&actor, "case.reopened", "case", case.id, now)
+                        .before(serde_json::json!({"status": before.status}))
+                        .after(serde_json::json!({"status": case.status})),
+                )
+                .await?;
+            }
+        }
+        tx.put_blob(&raw_sha, raw).await?;
+        tx.insert_message(&message, &search::document(&message.subject, &message.text_body)).await?;
+        for att in &mail.attachments {
+            let sha = sha256_hex(&att.data);
+            tx.put_blob(&sha, &att.data).await?;
+            tx.insert_attachment(&Attachment {
+                id: AttachmentId::new(now),
+                message_id: message.id,
+                filename: att.filename.clone(),
+                content_type: att.content_type.clone(),
+                size: att.data.len() as i64,
+                sha256: sha,
+                content_id: att.content_id.clone(),
+                inline: att.inline,
+            })
+            .await?;
+        }
+        tx.append_audit(NewAuditEvent::new(&actor, "message.received", "case", case.id, now).after(
+            serde_json::json!({
+                "message_id": message.id,
+                "source": source.label,
+                "auto_kind": message.auto_kind,
+            }),
+        ))
+        .await?;
+        tx.commit().await?;
+
+        Ok(IngestReport {
+            source: source.label.clone(),
+            status: if created { IngestStatus::Created } else { IngestStatus::Appended },
+            case_id: Some(case.id),
+            message_id: Some(message.id),
+            contact_id: Some(contact_id),
+            quarantine_id: None,
+            reason: None,
+        })
+    }
+
+    async fn quarantine_mail(&self, source: &MailSource, raw: &[u8], reason: &str) -> CoreResult<IngestReport> {
+        let now = self.clock.now();
+        let entry = QuarantineEntry {
+            id: QuarantineId::new(now),
+            source: source.label.clone(),
+            reason: reason.to_string(),
+            raw_sha256: sha256_hex(raw),
+            size: raw.len() as i64,
+            mailbox_id: source.mailbox_id,
+            status: "held".into(),
+            created_at: now,
+            released_at: None,
+        };
+        let mut tx = self.store.begin().await?;
+        tx.put_blob(&entry.raw_sha256, raw).await?;
+        tx.insert_quarantine(&entry).await?;
+        tx.append_audit(
+            NewAuditEvent::new(&Actor::System, "mail.quarantined", "quarantine", entry.id, now)
+                .after(serde_json::json!({"source": entry.source, "reason": entry.reason, "size": entry.size})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(IngestReport {
+            source: source.label.clone(),
+            status: IngestStatus::Quarantined,
+            case_id: None,
+            message_id: None,
+            contact_id: None,
+            quarantine_id: Some(entry.id),
+            reason: Some(reason.to_string()),
+        })
+    }
+
+    /// Marks a quarantined mail released after it was re-ingested successfully.
+    pub async fn release_quarantine(&self, id: QuarantineId, actor: &Actor) -> CoreResult<()> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let mut entry = tx.quarantine(id).await?.ok_or(CoreError::NotFound("quarantine entry"))?;
+        entry.status = "released".into();
+        entry.released_at = Some(now);
+        tx.update_quarantine(&entry).await?;
+        tx.append_audit(NewAuditEvent::new(actor, "quarantine.released", "quarantine", id, now)).await?;
+        tx.commit().await
+    }
+}
+
+async fn resolve_sender(
+    tx: &mut dyn Tx,
+    from: &EmailAddress,
+    name: Option<String>,
+    mail: &InboundMail,
+    now: crate::Timestamp,
+) -> CoreResult<ContactId> {
+    if let Some(mut identity) = tx.identity(IdentityKind::Email, from.as_str()).await? {
+        // A person writing from a failing address shows it works again.
+        if identity.failing_since.is_some() && mail.auto_kind == AutoKind::None {
+            identity.failing_since = None;
+            identity.failure_reason = None;
+            tx.update_identity(&identity).await?;
+        }
+        return Ok(identity.contact_id);
+    }
+    let display_name = name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| from.to_string());
+    let contact = Contact {
+        id: ContactId::new(now),
+        display_name,
+        organisation_id: None,
+        address_form: AddressForm::Formal,
+        language: "de".into(),
+        notes: String::new(),
+        created_at: now,
+        updated_at: now,
+    };
+    let identity = Identity {
+        id: crate::ids::IdentityId::new(now),
+        contact_id: contact.id,
+        kind: IdentityKind::Email,
+        value: from.to_string(),
+        failing_since: None,
+        failure_reason: None,
+        created_at: now,
+    };
+    tx.insert_contact(&contact).await?;
+    tx.insert_identity(&identity).await?;
+    tx.append_audit(
+        NewAuditEvent::new(&Actor::System, "contact.created", "contact", contact.id, now)
+            .after(serde_json::json!({"display_name": contact.display_name, "email": identity.value})),
+    )
+    .await?;
+    Ok(contact.id)
+}
+
+async fn mark_failing(tx: &mut dyn Tx, mail: &InboundMail, now: crate::Timestamp) -> CoreResult<()> {
+    for addr in &mail.failed_recipients {
+        let Ok(addr) = EmailAddress::parse(addr) else { continue };
+        if let Some(mut identity) = tx.identity(IdentityKind::Email, addr.as_str()).await? {
+            identity.failing_since = Some(now);
+            identity.failure_reason = mail.bounce_reason.clone().or_else(|| Some("delivery failed".into()));
+            tx.update_identity(&identity).await?;
+            tx.append_audit(
+                NewAuditEvent::new(&Actor::System, "identity.failing", "contact", identity.contact_id, now)
+                    .after(serde_json::json!({"address": identity.value, "reason": identity.failure_reason})),
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Threading: Message-ID references first (newest reference first), then the case token.
+async fn find_thread(tx: &mut dyn Tx, mail: &InboundMail) -> CoreResult<Option<Case>> {
+    let mut refs: Vec<String> = mail.in_reply_to.clone();
+    refs.extend(mail.references.iter().rev().cloned());
+    refs.dedup();
+    refs.truncate(50);
+    if !refs.is_empty() {
+        if let Some(case_id) = tx.case_by_headers(&refs).await? {
+            return tx.case(case_id).await;
+        }
+    }
+    if let Some(number) = find_reference_token(&mail.subject) {
+        return tx.case_by_number(number).await;
+    }
+    Ok(None)
+}

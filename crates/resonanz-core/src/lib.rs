@@ -1,0 +1,27 @@
+//! Resonanz core: domain types and rules, use-case services and the storage traits.
+//!
+//! This crate performs no I/O. Everything it needs from the world — storage, the clock, id
+//! generation — comes in through a trait (`store::Store`, `clock::Clock`).
+
+pub mod admin;
+pub mod audit;
+pub mod case;
+pub mod clock;
+pub mod contact;
+pub mod contacts;
+pub mod delivery;
+pub mod error;
+pub mod ids;
+pub mod ingest;
+pub mod jobs;
+pub mod mail;
+pub mod message;
+pub mod outbound;
+pub mod quarantine;
+pub mod search;
+pub mod service;
+pub mod store;
+pub mod user;
+
+pub use clock::{Clock, FakeClock, SystemClock, Timestamp};
+pub use error::{CoreError, FieldError};

@@ -1,0 +1,91 @@
+//! Mailboxes (an organisation's sending and receiving addresses) and the outbox of mail to send.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+use crate::ids::{MailboxId, MessageId, OutboxId};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mailbox {
+    pub id: MailboxId,
+    pub name: String,
+    /// The sender address of replies, e.g. `zuschauerservice@sender.example`.
+    pub address: String,
+    pub display_name: String,
+    pub signature: String,
+    /// `imap://user:pass@host:port/INBOX` or `imaps://…`; `None` when mail arrives another way.
+    #[serde(skip_serializing)]
+    pub imap_url: Option<String>,
+    /// `smtp://…`, `smtp+starttls://…` or `smtps://…`.
+    #[serde(skip_serializing)]
+    pub smtp_url: Option<String>,
+    pub is_default: bool,
+    pub created_at: Timestamp,
+}
+
+impl Mailbox {
+    /// The domain used in generated Message-IDs.
+    pub fn domain(&self) -> &str {
+        self.address.rsplit_once('@').map(|(_, d)| d).unwrap_or("resonanz.invalid")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxStatus {
+    Pending,
+    Sent,
+    Failed,
+}
+
+impl OutboxStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+        }
+    }
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "sent" => Self::Sent,
+            "failed" => Self::Failed,
+            _ => Self::Pending,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEntry {
+    pub id: OutboxId,
+    pub message_id: MessageId,
+    pub mailbox_id: Option<MailboxId>,
+    pub status: OutboxStatus,
+    /// The exact bytes handed to SMTP, stored before the first attempt and reused by every retry.
+    pub raw_sha256: Option<String>,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: Timestamp,
+    pub sent_at: Option<Timestamp>,
+}
+
+/// A failure to hand a mail to the transport.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct TransportError {
+    /// 5xx answers: retrying cannot help.
+    pub permanent: bool,
+    pub message: String,
+}
+
+/// Sends raw RFC 5322 bytes. The SMTP implementation lives with the binary and the channels crate.
+#[async_trait::async_trait]
+pub trait MailTransport: Send + Sync {
+    async fn send(
+        &self,
+        mailbox: &Mailbox,
+        envelope_from: &str,
+        recipients: &[String],
+        raw: &[u8],
+    ) -> Result<(), TransportError>;
+}

@@ -1,0 +1,414 @@
+//! Use-case services on cases: the reading and writing an agent does. Each write is one transaction
+//! with its audit events (and, for replies, its outbox row and send job).
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::audit::{AuditEvent, NewAuditEvent};
+use crate::case::{Case, CaseCursor, CaseFilter, CaseStatus, Priority, normalise_tags, reply_subject};
+use crate::clock::Clock;
+use crate::contact::{ContactView, EmailAddress};
+use crate::error::{CoreError, CoreResult, FieldError};
+use crate::ids::{CaseId, MessageId, OutboxId, UserId};
+use crate::jobs::{NewJob, SendMail};
+use crate::message::{AuthorKind, AutoKind, Direction, Message, MessageView};
+use crate::outbound::{OutboxEntry, OutboxStatus};
+use crate::search;
+use crate::store::{SearchHit, Store};
+use crate::user::{Actor, User};
+
+/// Settings the core needs, taken from the binary's configuration.
+#[derive(Debug, Clone)]
+pub struct CoreSettings {
+    /// Largest accepted mail in bytes; larger ones are quarantined.
+    pub max_mail_bytes: usize,
+}
+
+impl Default for CoreSettings {
+    fn default() -> Self {
+        Self { max_mail_bytes: 50 * 1024 * 1024 }
+    }
+}
+
+/// The application core: storage and clock, injected.
+#[derive(Clone)]
+pub struct Core {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub settings: CoreSettings,
+}
+
+/// A page of a list with the cursor of the next page.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// A user as shown beside cases: never the password hash.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UserRef {
+    pub id: UserId,
+    pub display_name: String,
+    pub email: String,
+}
+
+impl From<User> for UserRef {
+    fn from(u: User) -> Self {
+        Self { id: u.id, display_name: u.display_name, email: u.email }
+    }
+}
+
+/// Everything about one case: what the case page and `resonanz case show` show.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseDetail {
+    #[serde(flatten)]
+    pub case: Case,
+    pub reference: String,
+    pub contact: Option<ContactView>,
+    pub owner: Option<UserRef>,
+    pub messages: Vec<MessageView>,
+    pub events: Vec<AuditEvent>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ReplyInput {
+    pub text: String,
+    /// Recipients; by default the address the contact last wrote from.
+    pub to: Option<Vec<String>>,
+    pub cc: Vec<String>,
+    /// Status after the reply; by default a new case becomes open and others keep theirs.
+    pub status: Option<CaseStatus>,
+}
+
+pub const MAX_BODY_CHARS: usize = 200_000;
+
+impl Core {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: CoreSettings) -> Self {
+        Self { store, clock, settings }
+    }
+
+    pub async fn list_cases(&self, mut filter: CaseFilter) -> CoreResult<Page<Case>> {
+        filter.limit = filter.limit.clamp(1, 200);
+        let limit = filter.limit as usize;
+        let mut items = self.store.list_cases(&filter).await?;
+        let next_cursor = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(|c| CaseCursor { sort_key: crate::case::sort_key(c), id: c.id }.encode())
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    pub async fn case_detail(&self, id: CaseId) -> CoreResult<CaseDetail> {
+        let case = self.store.case(id).await?.ok_or(CoreError::NotFound("case"))?;
+        let contact = self.store.contact(case.contact_id).await?;
+        let owner = match case.owner_id {
+            Some(uid) => self.store.user(uid).await?.map(UserRef::from),
+            None => None,
+        };
+        let messages = self.store.case_messages(id).await?;
+        let events = self.store.subject_events("case", &id.to_string()).await?;
+        Ok(CaseDetail { reference: case.reference(), case, contact, owner, messages, events })
+    }
+
+    pub async fn search(&self, query: &str, limit: u32) -> CoreResult<Vec<SearchHit>> {
+        let terms = search::query_terms(query);
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.store.search(&terms, limit.clamp(1, 200)).await
+    }
+
+    /// An agent's reply: stored as sent-to-be, with an outbox row and a send job in the same
+    /// transaction, so a reply is either fully queued or not at all.
+    pub async fn reply(&self, case_id: CaseId, author: UserId, input: ReplyInput) -> CoreResult<(MessageId, OutboxId)> {
+        let text = input.text.trim_end().to_string();
+        let mut errors = Vec::new();
+        if text.trim().is_empty() {
+            errors.push(FieldError::new("text", "required", "the reply text is empty"));
+        } else if text.chars().count() > MAX_BODY_CHARS {
+            errors.push(FieldError::new("text", "too_long", format!("at most {MAX_BODY_CHARS} characters")));
+        }
+        let cc = parse_addresses("cc", &input.cc, &mut errors);
+        let explicit_to = input.to.as_ref().map(|to| parse_addresses("to", to, &mut errors));
+        if !errors.is_empty() {
+            return Err(CoreError::Invalid(errors));
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let mut case = tx.case(case_id).await?.ok_or(CoreError::NotFound("case"))?;
+        let author_user = tx.user(author).await?.ok_or(CoreError::NotFound("user"))?;
+        let last_in = tx.last_inbound_message(case_id).await?;
+        let to = match explicit_to {
+            Some(to) if !to.is_empty() => to,
+            _ => {
+                let contact = tx.contact(case.contact_id).await?.ok_or(CoreError::NotFound("contact"))?;
+                let from_last =
+                    last_in.as_ref().filter(|m| m.auto_kind == AutoKind::None).and_then(|m| m.from_addr.clone());
+                let fallback = contact.identities.iter().find(|i| i.failing_since.is_none()).map(|i| i.value.clone());
+                match from_last.or(fallback) {
+                    Some(addr) => vec![addr],
+                    None => {
+                        return Err(CoreError::invalid(
+                            "to",
+                            "no_recipient",
+                            "the contact has no working e-mail address",
+                        ));
+                    }
+                }
+            }
+        };
+        let mailbox = match case.mailbox_id {
+            Some(id) => tx.mailbox(id).await?,
+            None => tx.default_mailbox().await?,
+        }
+        .ok_or_else(|| CoreError::Conflict("no mailbox is configured to send from".into()))?;
+
+        let message_id = MessageId::new(now);
+        let mut references = last_in.as_ref().map(|m| m.references.clone()).unwrap_or_default();
+        if let Some(mid) = last_in.as_ref().and_then(|m| m.message_id_header.clone()) {
+            references.push(mid);
+        }
+        // Keep the first (thread root) and the most recent references, as RFC 5322 suggests.
+        if references.len() > 20 {
+            let tail = references.split_off(references.len() - 19);
+            references.truncate(1);
+            references.extend(tail);
+        }
+        let mut body = text.clone();
+        if !mailbox.signature.trim().is_empty() {
+            body.push_str("\n\n-- \n");
+            body.push_str(mailbox.signature.trim_end());
+        }
+        let message = Message {
+            id: message_id,
+            case_id,
+            direction: Direction::Outbound,
+            author_kind: AuthorKind::Agent,
+            author_user_id: Some(author),
+            author_contact_id: None,
+            message_id_header: Some(format!("{}@{}", message_id.0.simple(), mailbox.domain())),
+            in_reply_to: last_in.as_ref().and_then(|m| m.message_id_header.clone()),
+            references,
+            from_addr: Some(mailbox.address.clone()),
+            from_name: Some(mailbox.display_name.clone()),
+            to: to.clone(),
+            cc: cc.clone(),
+            subject: reply_subject(&case.subject, case.number),
+            date: Some(now),
+            text_body: body,
+            html_body: None,
+            has_remote_images: false,
+            auto_kind: AutoKind::None,
+            raw_sha256: None,
+            created_at: now,
+        };
+        let outbox = OutboxEntry {
+            id: OutboxId::new(now),
+            message_id,
+            mailbox_id: Some(mailbox.id),
+            status: OutboxStatus::Pending,
+            raw_sha256: None,
+            attempts: 0,
+            last_error: None,
+            created_at: now,
+            sent_at: None,
+        };
+        let before_status = case.status;
+        case.status = match input.status {
+            Some(s) => s,
+            None if case.status == CaseStatus::New => CaseStatus::Open,
+            None => case.status,
+        };
+        case.waiting_since = None;
+        case.last_message_at = now;
+        case.updated_at = now;
+        tx.insert_message(&message, &search::document(&message.subject, &message.text_body)).await?;
+        tx.insert_outbox(&outbox).await?;
+        tx.enqueue_job(&NewJob::of(&SendMail { outbox_id: outbox.id }, now)).await?;
+        tx.update_case(&case).await?;
+        let actor = Actor::User(author_user.id);
+        tx.append_audit(
+            NewAuditEvent::new(&actor, "message.replied", "case", case_id, now)
+                .after(serde_json::json!({"message_id": message_id, "to": to, "cc": cc, "outbox_id": outbox.id})),
+        )
+        .await?;
+        if before_status != case.status {
+            tx.append_audit(status_event(&actor, case_id, before_status, case.status, now)).await?;
+        }
+        tx.commit().await?;
+        Ok((message_id, outbox.id))
+    }
+
+    /// An internal note: visible to colleagues only, never sent.
+    pub async fn add_note(&self, case_id: CaseId, author: UserId, text: &str) -> CoreResult<MessageId> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(CoreError::invalid("text", "required", "the note is empty"));
+        }
+        if text.chars().count() > MAX_BODY_CHARS {
+            return Err(CoreError::invalid("text", "too_long", format!("at most {MAX_BODY_CHARS} characters")));
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let mut case = tx.case(case_id).await?.ok_or(CoreError::NotFound("case"))?;
+        let user = tx.user(author).await?.ok_or(CoreError::NotFound("user"))?;
+        let id = MessageId::new(now);
+        let note = note_message(id, case_id, &user, text, now);
+        tx.insert_message(&note, &search::document("", text)).await?;
+        case.updated_at = now;
+        tx.update_case(&case).await?;
+        tx.append_audit(
+            NewAuditEvent::new(&Actor::User(author), "note.added", "case", case_id, now)
+                .after(serde_json::json!({"message_id": id})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Changes status, priority and tags; each change that happens is audited.
+    pub async fn update_case(
+        &self,
+        case_id: CaseId,
+        actor: &Actor,
+        status: Option<CaseStatus>,
+        priority: Option<Priority>,
+        tags: Option<Vec<String>>,
+    ) -> CoreResult<Case> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let mut case = tx.case(case_id).await?.ok_or(CoreError::NotFound("case"))?;
+        let before = case.clone();
+        if let Some(s) = status {
+            case.status = s;
+        }
+        if let Some(p) = priority {
+            case.priority = p;
+        }
+        if let Some(t) = tags {
+            case.tags = normalise_tags(&t);
+        }
+        if case == before {
+            return Ok(case);
+        }
+        case.updated_at = now;
+        tx.update_case(&case).await?;
+        if before.status != case.status {
+            tx.append_audit(status_event(actor, case_id, before.status, case.status, now)).await?;
+        }
+        if before.priority != case.priority {
+            tx.append_audit(
+                NewAuditEvent::new(actor, "case.priority_changed", "case", case_id, now)
+                    .before(serde_json::json!({"priority": before.priority}))
+                    .after(serde_json::json!({"priority": case.priority})),
+            )
+            .await?;
+        }
+        if before.tags != case.tags {
+            tx.append_audit(
+                NewAuditEvent::new(actor, "case.tags_changed", "case", case_id, now)
+                    .before(serde_json::json!({"tags": before.tags}))
+                    .after(serde_json::json!({"tags": case.tags})),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(case)
+    }
+
+    /// Changes the owner. Every change of hands carries a handover note, kept on the case as an
+    /// internal note and in the audit trail; only taking an unowned case for oneself needs none.
+    pub async fn assign(&self, case_id: CaseId, by: UserId, new_owner: Option<UserId>, note: &str) -> CoreResult<Case> {
+        let now = self.clock.now();
+        let note = note.trim();
+        let mut tx = self.store.begin().await?;
+        let mut case = tx.case(case_id).await?.ok_or(CoreError::NotFound("case"))?;
+        let by_user = tx.user(by).await?.ok_or(CoreError::NotFound("user"))?;
+        if case.owner_id == new_owner {
+            return Ok(case);
+        }
+        if let Some(uid) = new_owner {
+            if tx.user(uid).await?.is_none() {
+                return Err(CoreError::invalid("owner_id", "unknown_user", "no such user"));
+            }
+        }
+        let self_take = case.owner_id.is_none() && new_owner == Some(by);
+        if note.is_empty() && !self_take {
+            return Err(CoreError::invalid(
+                "note",
+                "handover_note_required",
+                "a change of owner needs a handover note",
+            ));
+        }
+        let before = case.owner_id;
+        case.owner_id = new_owner;
+        case.updated_at = now;
+        tx.update_case(&case).await?;
+        if !note.is_empty() {
+            let id = MessageId::new(now);
+            let text = format!("Übergabe: {note}");
+            tx.insert_message(&note_message(id, case_id, &by_user, &text, now), &search::document("", &text)).await?;
+        }
+        tx.append_audit(
+            NewAuditEvent::new(&Actor::User(by), "case.assigned", "case", case_id, now)
+                .before(serde_json::json!({"owner_id": before}))
+                .after(serde_json::json!({"owner_id": new_owner, "note": note})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(case)
+    }
+}
+
+fn status_event(
+    actor: &Actor,
+    case_id: CaseId,
+    from: CaseStatus,
+    to: CaseStatus,
+    now: crate::Timestamp,
+) -> NewAuditEvent {
+    NewAuditEvent::new(actor, "case.status_changed", "case", case_id, now)
+        .before(serde_json::json!({"status": from}))
+        .after(serde_json::json!({"status": to}))
+}
+
+fn note_message(id: MessageId, case_id: CaseId, user: &User, text: &str, now: crate::Timestamp) -> Message {
+    Message {
+        id,
+        case_id,
+        direction: Direction::Note,
+        author_kind: AuthorKind::Agent,
+        author_user_id: Some(user.id),
+        author_contact_id: None,
+        message_id_header: None,
+        in_reply_to: None,
+        references: Vec::new(),
+        from_addr: Some(user.email.clone()),
+        from_name: Some(user.display_name.clone()),
+        to: Vec::new(),
+        cc: Vec::new(),
+        subject: String::new(),
+        date: Some(now),
+        text_body: text.to_string(),
+        html_body: None,
+        has_remote_images: false,
+        auto_kind: AutoKind::None,
+        raw_sha256: None,
+        created_at: now,
+    }
+}
+
+fn parse_addresses(field: &str, raw: &[String], errors: &mut Vec<FieldError>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, r) in raw.iter().enumerate() {
+        match EmailAddress::parse(r) {
+            Ok(a) => out.push(a.to_string()),
+            Err(m) => errors.push(FieldError::new(&format!("{field}[{i}]"), "invalid_email", m)),
+        }
+    }
+    out
+}

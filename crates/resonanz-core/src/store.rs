@@ -1,0 +1,151 @@
+//! The storage traits. `resonanz-store` implements them for SQLite and PostgreSQL; core's services
+//! are written against them only.
+//!
+//! Writes go through a [`Tx`]: everything a use case changes — rows, audit events, jobs — commits
+//! together or not at all. Reads that need no transaction are on [`Store`].
+
+use async_trait::async_trait;
+
+use crate::audit::{AuditEvent, NewAuditEvent};
+use crate::case::{Case, CaseFilter};
+use crate::clock::Timestamp;
+use crate::contact::{Contact, ContactView, Identity, IdentityKind};
+use crate::error::CoreResult;
+use crate::ids::{AttachmentId, CaseId, ContactId, JobId, MailboxId, MessageId, OutboxId, QuarantineId, UserId};
+use crate::jobs::{ClaimedJob, NewJob};
+use crate::message::{Attachment, Message, MessageView};
+use crate::outbound::{Mailbox, OutboxEntry};
+use crate::quarantine::QuarantineEntry;
+use crate::user::{ApiToken, Team, User};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A full-text search hit.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SearchHit {
+    pub case_id: CaseId,
+    pub message_id: MessageId,
+    pub subject: String,
+    pub created_at: Timestamp,
+}
+
+/// Counts of the job table by state, for status pages and tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct JobCounts {
+    pub queued: i64,
+    pub running: i64,
+    pub done: i64,
+    pub failed: i64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    fn backend(&self) -> Backend;
+
+    /// Starts a write transaction. Write transactions are serialised (they also extend the audit
+    /// chain), which keeps SQLite free of lock upgrades and PostgreSQL's chain linear.
+    async fn begin(&self) -> CoreResult<Box<dyn Tx>>;
+
+    /// Database reachable and every migration applied.
+    async fn ready(&self) -> CoreResult<()>;
+
+    async fn case(&self, id: CaseId) -> CoreResult<Option<Case>>;
+    async fn case_by_number(&self, number: i64) -> CoreResult<Option<Case>>;
+    /// At most `filter.limit + 1` cases in inbox order, starting after `filter.cursor`.
+    async fn list_cases(&self, filter: &CaseFilter) -> CoreResult<Vec<Case>>;
+    async fn case_messages(&self, id: CaseId) -> CoreResult<Vec<MessageView>>;
+    /// The audit events about one subject, oldest first: the event part of a timeline.
+    async fn subject_events(&self, subject_type: &str, subject_id: &str) -> CoreResult<Vec<AuditEvent>>;
+    async fn message(&self, id: MessageId) -> CoreResult<Option<Message>>;
+    async fn attachment(&self, id: AttachmentId) -> CoreResult<Option<Attachment>>;
+    async fn blob(&self, sha256: &str) -> CoreResult<Option<Vec<u8>>>;
+
+    async fn contact(&self, id: ContactId) -> CoreResult<Option<ContactView>>;
+    /// Contacts by name or address containing `query`, ordered by id, after `after`.
+    async fn list_contacts(
+        &self,
+        query: Option<&str>,
+        limit: u32,
+        after: Option<ContactId>,
+    ) -> CoreResult<Vec<ContactView>>;
+
+    /// Messages whose subject or body contain every term (terms from `search::query_terms`).
+    async fn search(&self, terms: &[String], limit: u32) -> CoreResult<Vec<SearchHit>>;
+
+    async fn quarantine(&self, id: QuarantineId) -> CoreResult<Option<QuarantineEntry>>;
+    async fn list_quarantine(&self, limit: u32, after: Option<QuarantineId>) -> CoreResult<Vec<QuarantineEntry>>;
+
+    async fn user(&self, id: UserId) -> CoreResult<Option<User>>;
+    async fn user_by_email(&self, email: &str) -> CoreResult<Option<User>>;
+    async fn count_users(&self) -> CoreResult<i64>;
+    async fn teams(&self) -> CoreResult<Vec<Team>>;
+    async fn token_by_secret(&self, secret_sha256: &str) -> CoreResult<Option<(ApiToken, User)>>;
+
+    async fn mailboxes(&self) -> CoreResult<Vec<Mailbox>>;
+    async fn outbox(&self, id: OutboxId) -> CoreResult<Option<OutboxEntry>>;
+
+    /// Audit events with `seq > after_seq`, in order, at most `limit`.
+    async fn audit_events(&self, after_seq: i64, limit: u32) -> CoreResult<Vec<AuditEvent>>;
+
+    /// Takes the next due job (or one whose lease ran out), marking it running until `now + lease`.
+    async fn claim_job(&self, now: Timestamp) -> CoreResult<Option<ClaimedJob>>;
+    async fn complete_job(&self, id: JobId, now: Timestamp) -> CoreResult<()>;
+    async fn retry_job(&self, id: JobId, run_at: Timestamp, error: &str) -> CoreResult<()>;
+    async fn fail_job(&self, id: JobId, now: Timestamp, error: &str) -> CoreResult<()>;
+    async fn job_counts(&self) -> CoreResult<JobCounts>;
+}
+
+#[async_trait]
+pub trait Tx: Send {
+    async fn commit(self: Box<Self>) -> CoreResult<()>;
+
+    async fn append_audit(&mut self, event: NewAuditEvent) -> CoreResult<()>;
+    async fn enqueue_job(&mut self, job: &NewJob) -> CoreResult<bool>;
+    /// Stores bytes once by their SHA-256; storing the same bytes again is a no-op.
+    async fn put_blob(&mut self, sha256: &str, data: &[u8]) -> CoreResult<()>;
+
+    async fn message_by_header(&mut self, message_id_header: &str) -> CoreResult<Option<Message>>;
+    /// The newest case holding a message with one of these Message-IDs.
+    async fn case_by_headers(&mut self, message_id_headers: &[String]) -> CoreResult<Option<CaseId>>;
+    async fn case(&mut self, id: CaseId) -> CoreResult<Option<Case>>;
+    async fn case_by_number(&mut self, number: i64) -> CoreResult<Option<Case>>;
+    async fn next_case_number(&mut self) -> CoreResult<i64>;
+    async fn insert_case(&mut self, case: &Case) -> CoreResult<()>;
+    async fn update_case(&mut self, case: &Case) -> CoreResult<()>;
+
+    async fn identity(&mut self, kind: IdentityKind, value: &str) -> CoreResult<Option<Identity>>;
+    async fn insert_identity(&mut self, identity: &Identity) -> CoreResult<()>;
+    async fn update_identity(&mut self, identity: &Identity) -> CoreResult<()>;
+    async fn contact(&mut self, id: ContactId) -> CoreResult<Option<ContactView>>;
+    async fn insert_contact(&mut self, contact: &Contact) -> CoreResult<()>;
+    async fn update_contact(&mut self, contact: &Contact) -> CoreResult<()>;
+
+    /// Inserts a message and its search document (from `search::document`).
+    async fn insert_message(&mut self, message: &Message, search_document: &str) -> CoreResult<()>;
+    async fn last_inbound_message(&mut self, case_id: CaseId) -> CoreResult<Option<Message>>;
+    async fn message(&mut self, id: MessageId) -> CoreResult<Option<Message>>;
+    /// Records the raw bytes (by hash) of a message after it was composed for sending.
+    async fn set_message_raw(&mut self, message: &Message) -> CoreResult<()>;
+    async fn insert_attachment(&mut self, attachment: &Attachment) -> CoreResult<()>;
+
+    async fn mailbox(&mut self, id: MailboxId) -> CoreResult<Option<Mailbox>>;
+    async fn default_mailbox(&mut self) -> CoreResult<Option<Mailbox>>;
+    async fn insert_mailbox(&mut self, mailbox: &Mailbox) -> CoreResult<()>;
+    async fn outbox(&mut self, id: OutboxId) -> CoreResult<Option<OutboxEntry>>;
+    async fn insert_outbox(&mut self, entry: &OutboxEntry) -> CoreResult<()>;
+    async fn update_outbox(&mut self, entry: &OutboxEntry) -> CoreResult<()>;
+
+    async fn quarantine(&mut self, id: QuarantineId) -> CoreResult<Option<QuarantineEntry>>;
+    async fn insert_quarantine(&mut self, entry: &QuarantineEntry) -> CoreResult<()>;
+    async fn update_quarantine(&mut self, entry: &QuarantineEntry) -> CoreResult<()>;
+
+    async fn user(&mut self, id: UserId) -> CoreResult<Option<User>>;
+    async fn insert_user(&mut self, user: &User) -> CoreResult<()>;
+    async fn insert_team(&mut self, team: &Team) -> CoreResult<()>;
+    async fn add_team_member(&mut self, team: crate::ids::TeamId, user: UserId) -> CoreResult<()>;
+    async fn insert_token(&mut self, token: &ApiToken) -> CoreResult<()>;
+}
