@@ -232,6 +232,29 @@ impl Core {
         })
     }
 
+    /// Tries a quarantined mail again (after a parser fix, or a raised size limit). On success the
+    /// entry is released; on failure it stays held and the report says why.
+    pub async fn reingest_quarantine(
+        &self,
+        id: QuarantineId,
+        actor: &Actor,
+        parse: &(dyn Fn(&[u8]) -> Result<InboundMail, String> + Send + Sync),
+    ) -> CoreResult<IngestReport> {
+        let entry = self.store.quarantine(id).await?.ok_or(CoreError::NotFound("quarantine entry"))?;
+        let raw = self.store.blob(&entry.raw_sha256).await?.ok_or(CoreError::NotFound("quarantined mail"))?;
+        let source = MailSource { label: format!("quarantine:{id}"), mailbox_id: entry.mailbox_id };
+        let mail = match parse(&raw) {
+            Ok(mail) if mail.from.as_ref().is_some_and(|f| EmailAddress::parse(&f.address).is_ok()) => mail,
+            Ok(_) => return Ok(held(&source, id, "the sender address is missing or invalid".into())),
+            Err(reason) => return Ok(held(&source, id, reason)),
+        };
+        let report = self.ingest_mail(&source, &raw, Ok(mail)).await?;
+        if entry.status == "held" {
+            self.release_quarantine(id, actor).await?;
+        }
+        Ok(report)
+    }
+
     /// Marks a quarantined mail released after it was re-ingested successfully.
     pub async fn release_quarantine(&self, id: QuarantineId, actor: &Actor) -> CoreResult<()> {
         let now = self.clock.now();
@@ -242,6 +265,18 @@ impl Core {
         tx.update_quarantine(&entry).await?;
         tx.append_audit(NewAuditEvent::new(actor, "quarantine.released", "quarantine", id, now)).await?;
         tx.commit().await
+    }
+}
+
+fn held(source: &MailSource, id: QuarantineId, reason: String) -> IngestReport {
+    IngestReport {
+        source: source.label.clone(),
+        status: IngestStatus::Quarantined,
+        case_id: None,
+        message_id: None,
+        contact_id: None,
+        quarantine_id: Some(id),
+        reason: Some(reason),
     }
 }
 

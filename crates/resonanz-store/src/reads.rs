@@ -1,0 +1,404 @@
+//! `Store` for `SqlStore`: reads, the job queue, and the entry to write transactions.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use resonanz_core::Timestamp;
+use resonanz_core::audit::AuditEvent;
+use resonanz_core::case::{Case, CaseFilter, OwnerFilter};
+use resonanz_core::contact::ContactView;
+use resonanz_core::error::{CoreError, CoreResult};
+use resonanz_core::ids::*;
+use resonanz_core::jobs::{ClaimedJob, lease};
+use resonanz_core::message::{Attachment, Message, MessageView};
+use resonanz_core::outbound::{Mailbox, OutboxEntry};
+use resonanz_core::quarantine::QuarantineEntry;
+use resonanz_core::store::{Backend, JobCounts, SearchHit, Store, Tx};
+use resonanz_core::user::{ApiToken, Team, User};
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, Row};
+
+use crate::rows::{self, micros};
+use crate::{SqlStore, db_err, dialect};
+
+fn map_all<T>(rows: Vec<AnyRow>, f: fn(&AnyRow) -> rows::R<T>) -> CoreResult<Vec<T>> {
+    rows.iter().map(f).collect::<Result<_, _>>().map_err(db_err)
+}
+
+pub(crate) async fn contact_view(conn: &mut AnyConnection, id: ContactId) -> CoreResult<Option<ContactView>> {
+    let sql = format!("SELECT {} FROM contacts WHERE id = $1", rows::CONTACT_COLS);
+    let Some(row) = sqlx::query(&sql).bind(id.to_string()).fetch_optional(&mut *conn).await.map_err(db_err)? else {
+        return Ok(None);
+    };
+    let contact = rows::contact(&row).map_err(db_err)?;
+    let sql = format!("SELECT {} FROM identities WHERE contact_id = $1 ORDER BY created_at, id", rows::IDENTITY_COLS);
+    let ids = sqlx::query(&sql).bind(id.to_string()).fetch_all(&mut *conn).await.map_err(db_err)?;
+    Ok(Some(ContactView { contact, identities: map_all(ids, rows::identity)? }))
+}
+
+enum Arg {
+    S(String),
+    I(i64),
+}
+
+fn bind_all<'q>(mut q: Query<'q, Any, AnyArguments<'q>>, args: &'q [Arg]) -> Query<'q, Any, AnyArguments<'q>> {
+    for a in args {
+        q = match a {
+            Arg::S(s) => q.bind(s.as_str()),
+            Arg::I(i) => q.bind(*i),
+        };
+    }
+    q
+}
+
+impl SqlStore {
+    async fn one<T>(&self, sql: &str, arg: String, f: fn(&AnyRow) -> rows::R<T>) -> CoreResult<Option<T>> {
+        let row = sqlx::query(sql).bind(arg).fetch_optional(&self.pool).await.map_err(db_err)?;
+        row.map(|r| f(&r)).transpose().map_err(db_err)
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    async fn begin(&self) -> CoreResult<Box<dyn Tx>> {
+        Ok(Box::new(self.begin_tx().await?))
+    }
+
+    async fn ready(&self) -> CoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_err)?;
+        let pending = self.pending_migrations().await?;
+        if pending > 0 {
+            return Err(CoreError::Conflict(format!("{pending} migration(s) not applied")));
+        }
+        Ok(())
+    }
+
+    async fn case(&self, id: CaseId) -> CoreResult<Option<Case>> {
+        self.one(&format!("SELECT {} FROM cases WHERE id = $1", rows::CASE_COLS), id.to_string(), rows::case).await
+    }
+
+    async fn case_by_number(&self, number: i64) -> CoreResult<Option<Case>> {
+        let sql = format!("SELECT {} FROM cases WHERE number = $1", rows::CASE_COLS);
+        let row = sqlx::query(&sql).bind(number).fetch_optional(&self.pool).await.map_err(db_err)?;
+        row.map(|r| rows::case(&r)).transpose().map_err(db_err)
+    }
+
+    async fn list_cases(&self, f: &CaseFilter) -> CoreResult<Vec<Case>> {
+        let mut cond = Vec::new();
+        let mut args = Vec::new();
+        let next = |args: &mut Vec<Arg>, a: Arg| {
+            args.push(a);
+            format!("${}", args.len())
+        };
+        if let Some(statuses) = &f.status {
+            if statuses.is_empty() {
+                return Ok(Vec::new());
+            }
+            let ps: Vec<String> = statuses.iter().map(|s| next(&mut args, Arg::S(s.as_str().into()))).collect();
+            cond.push(format!("status IN ({})", ps.join(", ")));
+        }
+        match &f.owner {
+            Some(OwnerFilter::User(u)) => {
+                let p = next(&mut args, Arg::S(u.to_string()));
+                cond.push(format!("owner_id = {p}"));
+            }
+            Some(OwnerFilter::Unowned) => cond.push("owner_id IS NULL".into()),
+            None => {}
+        }
+        if let Some(t) = f.team_id {
+            let p = next(&mut args, Arg::S(t.to_string()));
+            cond.push(format!("team_id = {p}"));
+        }
+        if let Some(c) = f.contact_id {
+            let p = next(&mut args, Arg::S(c.to_string()));
+            cond.push(format!("contact_id = {p}"));
+        }
+        if let Some(text) = &f.text {
+            let terms = resonanz_core::search::query_terms(text);
+            if terms.is_empty() {
+                return Ok(Vec::new());
+            }
+            args.push(Arg::S(dialect::match_argument(self.backend, &terms)));
+            cond.push(format!("id IN ({})", dialect::case_ids_matching(self.backend, args.len())));
+        }
+        if let Some(cur) = &f.cursor {
+            let k = next(&mut args, Arg::I(cur.sort_key));
+            let i = next(&mut args, Arg::S(cur.id.to_string()));
+            cond.push(format!("(sort_key > {k} OR (sort_key = {k} AND id > {i}))"));
+        }
+        let where_ = if cond.is_empty() { String::new() } else { format!("WHERE {}", cond.join(" AND ")) };
+        let lim = next(&mut args, Arg::I(i64::from(f.limit) + 1));
+        let sql = format!("SELECT {} FROM cases {where_} ORDER BY sort_key, id LIMIT {lim}", rows::CASE_COLS);
+        let rows = bind_all(sqlx::query(&sql), &args).fetch_all(&self.pool).await.map_err(db_err)?;
+        map_all(rows, rows::case)
+    }
+
+    async fn case_messages(&self, id: CaseId) -> CoreResult<Vec<MessageView>> {
+        let sql = format!("SELECT {} FROM messages WHERE case_id = $1 ORDER BY created_at, id", rows::MESSAGE_COLS);
+        let msgs = map_all(
+            sqlx::query(&sql).bind(id.to_string()).fetch_all(&self.pool).await.map_err(db_err)?,
+            rows::message,
+        )?;
+        let sql = format!(
+            "SELECT {} FROM attachments WHERE message_id IN (SELECT id FROM messages WHERE case_id = $1) ORDER BY id",
+            rows::ATTACHMENT_COLS
+        );
+        let atts = map_all(
+            sqlx::query(&sql).bind(id.to_string()).fetch_all(&self.pool).await.map_err(db_err)?,
+            rows::attachment,
+        )?;
+        let delivery_rows = sqlx::query(
+            "SELECT message_id, status FROM outbox WHERE message_id IN (SELECT id FROM messages WHERE case_id = $1)",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let mut delivery = std::collections::HashMap::new();
+        for r in delivery_rows {
+            let m: String = r.try_get("message_id").map_err(db_err)?;
+            let s: String = r.try_get("status").map_err(db_err)?;
+            delivery.insert(m, s);
+        }
+        Ok(msgs
+            .into_iter()
+            .map(|message| {
+                let attachments: Vec<Attachment> =
+                    atts.iter().filter(|a| a.message_id == message.id).cloned().collect();
+                let delivery = delivery.get(&message.id.to_string()).cloned();
+                MessageView { message, attachments, delivery }
+            })
+            .collect())
+    }
+
+    async fn subject_events(&self, subject_type: &str, subject_id: &str) -> CoreResult<Vec<AuditEvent>> {
+        let sql = format!(
+            "SELECT {} FROM audit_log WHERE subject_type = $1 AND subject_id = $2 ORDER BY seq",
+            rows::AUDIT_COLS
+        );
+        let r = sqlx::query(&sql)
+            .bind(subject_type.to_string())
+            .bind(subject_id.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        map_all(r, rows::audit)
+    }
+
+    async fn message(&self, id: MessageId) -> CoreResult<Option<Message>> {
+        self.one(&format!("SELECT {} FROM messages WHERE id = $1", rows::MESSAGE_COLS), id.to_string(), rows::message)
+            .await
+    }
+
+    async fn attachment(&self, id: AttachmentId) -> CoreResult<Option<Attachment>> {
+        let sql = format!("SELECT {} FROM attachments WHERE id = $1", rows::ATTACHMENT_COLS);
+        self.one(&sql, id.to_string(), rows::attachment).await
+    }
+
+    async fn blob(&self, sha256: &str) -> CoreResult<Option<Vec<u8>>> {
+        sqlx::query_scalar::<_, Vec<u8>>("SELECT data FROM blobs WHERE sha256 = $1")
+            .bind(sha256.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)
+    }
+
+    async fn contact(&self, id: ContactId) -> CoreResult<Option<ContactView>> {
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        contact_view(&mut conn, id).await
+    }
+
+    async fn list_contacts(
+        &self,
+        query: Option<&str>,
+        limit: u32,
+        after: Option<ContactId>,
+    ) -> CoreResult<Vec<ContactView>> {
+        let mut args = Vec::new();
+        let mut cond = Vec::new();
+        if let Some(q) = query {
+            let pattern = format!("%{}%", q.trim().to_lowercase().replace(['%', '_'], ""));
+            args.push(Arg::S(pattern));
+            cond.push(
+                "(LOWER(display_name) LIKE $1 OR id IN (SELECT contact_id FROM identities WHERE value LIKE $1))"
+                    .to_string(),
+            );
+        }
+        if let Some(a) = after {
+            args.push(Arg::S(a.to_string()));
+            cond.push(format!("id > ${}", args.len()));
+        }
+        args.push(Arg::I(i64::from(limit)));
+        let where_ = if cond.is_empty() { String::new() } else { format!("WHERE {}", cond.join(" AND ")) };
+        let sql = format!("SELECT id FROM contacts {where_} ORDER BY id LIMIT ${}", args.len());
+        let ids = bind_all(sqlx::query(&sql), &args).fetch_all(&self.pool).await.map_err(db_err)?;
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for r in ids {
+            let id: String = r.try_get("id").map_err(db_err)?;
+            if let Some(v) =
+                contact_view(&mut conn, ContactId::parse(&id).ok_or(CoreError::NotFound("contact"))?).await?
+            {
+                out.push(v);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn search(&self, terms: &[String], limit: u32) -> CoreResult<Vec<SearchHit>> {
+        let rows = sqlx::query(dialect::search_messages(self.backend))
+            .bind(dialect::match_argument(self.backend, terms))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                let case_id: String = r.try_get("case_id")?;
+                let id: String = r.try_get("id")?;
+                Ok(SearchHit {
+                    case_id: CaseId::parse(&case_id).unwrap_or(CaseId(uuid::Uuid::nil())),
+                    message_id: MessageId::parse(&id).unwrap_or(MessageId(uuid::Uuid::nil())),
+                    subject: r.try_get("subject")?,
+                    created_at: DateTime::<Utc>::from_timestamp_micros(r.try_get("created_at")?).unwrap_or_default(),
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(db_err)
+    }
+
+    async fn quarantine(&self, id: QuarantineId) -> CoreResult<Option<QuarantineEntry>> {
+        let sql = format!("SELECT {} FROM quarantine WHERE id = $1", rows::QUARANTINE_COLS);
+        self.one(&sql, id.to_string(), rows::quarantine).await
+    }
+
+    async fn list_quarantine(&self, limit: u32, after: Option<QuarantineId>) -> CoreResult<Vec<QuarantineEntry>> {
+        let sql = format!("SELECT {} FROM quarantine WHERE id > $1 ORDER BY id LIMIT $2", rows::QUARANTINE_COLS);
+        let r = sqlx::query(&sql)
+            .bind(after.map(|a| a.to_string()).unwrap_or_default())
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        map_all(r, rows::quarantine)
+    }
+
+    async fn user(&self, id: UserId) -> CoreResult<Option<User>> {
+        self.one(&format!("SELECT {} FROM users WHERE id = $1", rows::USER_COLS), id.to_string(), rows::user).await
+    }
+
+    async fn user_by_email(&self, email: &str) -> CoreResult<Option<User>> {
+        let sql = format!("SELECT {} FROM users WHERE email = $1", rows::USER_COLS);
+        self.one(&sql, email.to_lowercase(), rows::user).await
+    }
+
+    async fn count_users(&self) -> CoreResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await.map_err(db_err)
+    }
+
+    async fn teams(&self) -> CoreResult<Vec<Team>> {
+        let r = sqlx::query("SELECT id, name, created_at FROM teams ORDER BY name")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        map_all(r, rows::team)
+    }
+
+    async fn token_by_secret(&self, secret_sha256: &str) -> CoreResult<Option<(ApiToken, User)>> {
+        let sql = "SELECT t.id AS token_id, t.user_id AS token_user_id, t.name AS token_name, t.secret_sha256, \
+                   t.created_at AS token_created_at, u.id, u.email, u.display_name, u.role, u.password_hash, u.created_at \
+                   FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.secret_sha256 = $1";
+        let row = sqlx::query(sql).bind(secret_sha256.to_string()).fetch_optional(&self.pool).await.map_err(db_err)?;
+        row.map(|r| Ok((rows::token(&r)?, rows::user(&r)?))).transpose().map_err(db_err)
+    }
+
+    async fn mailboxes(&self) -> CoreResult<Vec<Mailbox>> {
+        let sql = format!("SELECT {} FROM mailboxes ORDER BY name", rows::MAILBOX_COLS);
+        map_all(sqlx::query(&sql).fetch_all(&self.pool).await.map_err(db_err)?, rows::mailbox)
+    }
+
+    async fn outbox(&self, id: OutboxId) -> CoreResult<Option<OutboxEntry>> {
+        self.one(&format!("SELECT {} FROM outbox WHERE id = $1", rows::OUTBOX_COLS), id.to_string(), rows::outbox).await
+    }
+
+    async fn audit_events(&self, after_seq: i64, limit: u32) -> CoreResult<Vec<AuditEvent>> {
+        let sql = format!("SELECT {} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2", rows::AUDIT_COLS);
+        let r = sqlx::query(&sql).bind(after_seq).bind(i64::from(limit)).fetch_all(&self.pool).await.map_err(db_err)?;
+        map_all(r, rows::audit)
+    }
+
+    async fn claim_job(&self, now: Timestamp) -> CoreResult<Option<ClaimedJob>> {
+        let row = sqlx::query(dialect::claim_job(self.backend))
+            .bind(micros(now + lease()))
+            .bind(micros(now))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let Some(r) = row else { return Ok(None) };
+        let id: String = r.try_get("id").map_err(db_err)?;
+        Ok(Some(ClaimedJob {
+            id: JobId::parse(&id).ok_or(CoreError::NotFound("job"))?,
+            name: r.try_get("name").map_err(db_err)?,
+            payload: r.try_get("payload").map_err(db_err)?,
+            attempts: r.try_get::<i64, _>("attempts").map_err(db_err)? as i32,
+            max_attempts: r.try_get::<i64, _>("max_attempts").map_err(db_err)? as i32,
+        }))
+    }
+
+    async fn complete_job(&self, id: JobId, now: Timestamp) -> CoreResult<()> {
+        sqlx::query("UPDATE jobs SET state = 'done', finished_at = $2, locked_until = NULL WHERE id = $1")
+            .bind(id.to_string())
+            .bind(micros(now))
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)
+            .map(|_| ())
+    }
+
+    async fn retry_job(&self, id: JobId, run_at: Timestamp, error: &str) -> CoreResult<()> {
+        sqlx::query("UPDATE jobs SET state = 'queued', run_at = $2, last_error = $3, locked_until = NULL WHERE id = $1")
+            .bind(id.to_string())
+            .bind(micros(run_at))
+            .bind(error.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)
+            .map(|_| ())
+    }
+
+    async fn fail_job(&self, id: JobId, now: Timestamp, error: &str) -> CoreResult<()> {
+        sqlx::query(
+            "UPDATE jobs SET state = 'failed', finished_at = $2, last_error = $3, locked_until = NULL WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .bind(micros(now))
+        .bind(error.to_string())
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)
+        .map(|_| ())
+    }
+
+    async fn job_counts(&self) -> CoreResult<JobCounts> {
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let mut c = JobCounts::default();
+        for r in rows {
+            let state: String = r.try_get("state").map_err(db_err)?;
+            let n: i64 = r.try_get("n").map_err(db_err)?;
+            match state.as_str() {
+                "queued" => c.queued = n,
+                "running" => c.running = n,
+                "done" => c.done = n,
+                _ => c.failed += n,
+            }
+        }
+        Ok(c)
+    }
+}

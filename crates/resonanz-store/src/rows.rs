@@ -1,0 +1,262 @@
+//! Row mapping shared by both backends: one column list and one mapper per table.
+
+use chrono::{DateTime, Utc};
+use resonanz_core::Timestamp;
+use resonanz_core::audit::AuditEvent;
+use resonanz_core::case::{Case, CaseStatus, Priority};
+use resonanz_core::contact::{AddressForm, Contact, Identity, IdentityKind};
+use resonanz_core::ids::*;
+use resonanz_core::message::{Attachment, AuthorKind, AutoKind, Direction, Message};
+use resonanz_core::outbound::{Mailbox, OutboxEntry, OutboxStatus};
+use resonanz_core::quarantine::QuarantineEntry;
+use resonanz_core::user::{ApiToken, Role, Team, User};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use uuid::Uuid;
+
+pub(crate) type R<T> = Result<T, sqlx::Error>;
+
+pub(crate) fn micros(t: Timestamp) -> i64 {
+    t.timestamp_micros()
+}
+
+pub(crate) fn opt_micros(t: Option<Timestamp>) -> Option<i64> {
+    t.map(micros)
+}
+
+fn ts(v: i64) -> Timestamp {
+    DateTime::<Utc>::from_timestamp_micros(v).unwrap_or_default()
+}
+
+fn decode_err(col: &str, msg: impl Into<String>) -> sqlx::Error {
+    sqlx::Error::ColumnDecode { index: col.to_string(), source: msg.into().into() }
+}
+
+fn uuid(row: &AnyRow, col: &str) -> R<Uuid> {
+    let s: String = row.try_get(col)?;
+    Uuid::parse_str(&s).map_err(|e| decode_err(col, e.to_string()))
+}
+
+fn opt_uuid(row: &AnyRow, col: &str) -> R<Option<Uuid>> {
+    let s: Option<String> = row.try_get(col)?;
+    s.map(|s| Uuid::parse_str(&s).map_err(|e| decode_err(col, e.to_string()))).transpose()
+}
+
+fn time(row: &AnyRow, col: &str) -> R<Timestamp> {
+    Ok(ts(row.try_get::<i64, _>(col)?))
+}
+
+fn opt_time(row: &AnyRow, col: &str) -> R<Option<Timestamp>> {
+    Ok(row.try_get::<Option<i64>, _>(col)?.map(ts))
+}
+
+fn json_list(row: &AnyRow, col: &str) -> R<Vec<String>> {
+    let s: String = row.try_get(col)?;
+    serde_json::from_str(&s).map_err(|e| decode_err(col, e.to_string()))
+}
+
+pub(crate) fn to_json_list(v: &[String]) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
+
+pub(crate) const CASE_COLS: &str = "id, number, subject, status, priority, contact_id, owner_id, team_id, mailbox_id, \
+    channel, tags, created_at, updated_at, waiting_since, last_message_at";
+
+pub(crate) fn case(row: &AnyRow) -> R<Case> {
+    let status: String = row.try_get("status")?;
+    Ok(Case {
+        id: CaseId(uuid(row, "id")?),
+        number: row.try_get("number")?,
+        subject: row.try_get("subject")?,
+        status: CaseStatus::parse(&status).ok_or_else(|| decode_err("status", status.clone()))?,
+        priority: Priority::from_rank(row.try_get("priority")?),
+        contact_id: ContactId(uuid(row, "contact_id")?),
+        owner_id: opt_uuid(row, "owner_id")?.map(UserId),
+        team_id: opt_uuid(row, "team_id")?.map(TeamId),
+        mailbox_id: opt_uuid(row, "mailbox_id")?.map(MailboxId),
+        channel: row.try_get("channel")?,
+        tags: json_list(row, "tags")?,
+        created_at: time(row, "created_at")?,
+        updated_at: time(row, "updated_at")?,
+        waiting_since: opt_time(row, "waiting_since")?,
+        last_message_at: time(row, "last_message_at")?,
+    })
+}
+
+pub(crate) const CONTACT_COLS: &str =
+    "id, display_name, organisation_id, address_form, language, notes, created_at, updated_at";
+
+pub(crate) fn contact(row: &AnyRow) -> R<Contact> {
+    let form: String = row.try_get("address_form")?;
+    Ok(Contact {
+        id: ContactId(uuid(row, "id")?),
+        display_name: row.try_get("display_name")?,
+        organisation_id: opt_uuid(row, "organisation_id")?.map(OrganisationId),
+        address_form: AddressForm::parse(&form).unwrap_or_default(),
+        language: row.try_get("language")?,
+        notes: row.try_get("notes")?,
+        created_at: time(row, "created_at")?,
+        updated_at: time(row, "updated_at")?,
+    })
+}
+
+pub(crate) const IDENTITY_COLS: &str = "id, contact_id, kind, value, failing_since, failure_reason, created_at";
+
+pub(crate) fn identity(row: &AnyRow) -> R<Identity> {
+    let kind: String = row.try_get("kind")?;
+    Ok(Identity {
+        id: IdentityId(uuid(row, "id")?),
+        contact_id: ContactId(uuid(row, "contact_id")?),
+        kind: IdentityKind::parse(&kind).ok_or_else(|| decode_err("kind", kind.clone()))?,
+        value: row.try_get("value")?,
+        failing_since: opt_time(row, "failing_since")?,
+        failure_reason: row.try_get("failure_reason")?,
+        created_at: time(row, "created_at")?,
+    })
+}
+
+pub(crate) const MESSAGE_COLS: &str = "id, case_id, direction, author_kind, author_user_id, author_contact_id, \
+    message_id_header, in_reply_to, refs, from_addr, from_name, to_addrs, cc_addrs, subject, sent_date, text_body, \
+    html_body, has_remote_images, auto_kind, raw_sha256, created_at";
+
+pub(crate) fn message(row: &AnyRow) -> R<Message> {
+    let direction: String = row.try_get("direction")?;
+    let author: String = row.try_get("author_kind")?;
+    let auto: String = row.try_get("auto_kind")?;
+    Ok(Message {
+        id: MessageId(uuid(row, "id")?),
+        case_id: CaseId(uuid(row, "case_id")?),
+        direction: Direction::parse(&direction).ok_or_else(|| decode_err("direction", direction.clone()))?,
+        author_kind: AuthorKind::parse(&author).ok_or_else(|| decode_err("author_kind", author.clone()))?,
+        author_user_id: opt_uuid(row, "author_user_id")?.map(UserId),
+        author_contact_id: opt_uuid(row, "author_contact_id")?.map(ContactId),
+        message_id_header: row.try_get("message_id_header")?,
+        in_reply_to: row.try_get("in_reply_to")?,
+        references: json_list(row, "refs")?,
+        from_addr: row.try_get("from_addr")?,
+        from_name: row.try_get("from_name")?,
+        to: json_list(row, "to_addrs")?,
+        cc: json_list(row, "cc_addrs")?,
+        subject: row.try_get("subject")?,
+        date: opt_time(row, "sent_date")?,
+        text_body: row.try_get("text_body")?,
+        html_body: row.try_get("html_body")?,
+        has_remote_images: row.try_get::<i64, _>("has_remote_images")? != 0,
+        auto_kind: AutoKind::parse(&auto),
+        raw_sha256: row.try_get("raw_sha256")?,
+        created_at: time(row, "created_at")?,
+    })
+}
+
+pub(crate) const ATTACHMENT_COLS: &str = "id, message_id, filename, content_type, size, sha256, content_id, inline";
+
+pub(crate) fn attachment(row: &AnyRow) -> R<Attachment> {
+    Ok(Attachment {
+        id: AttachmentId(uuid(row, "id")?),
+        message_id: MessageId(uuid(row, "message_id")?),
+        filename: row.try_get("filename")?,
+        content_type: row.try_get("content_type")?,
+        size: row.try_get("size")?,
+        sha256: row.try_get("sha256")?,
+        content_id: row.try_get("content_id")?,
+        inline: row.try_get::<i64, _>("inline")? != 0,
+    })
+}
+
+pub(crate) const USER_COLS: &str = "id, email, display_name, role, password_hash, created_at";
+
+pub(crate) fn user(row: &AnyRow) -> R<User> {
+    let role: String = row.try_get("role")?;
+    Ok(User {
+        id: UserId(uuid(row, "id")?),
+        email: row.try_get("email")?,
+        display_name: row.try_get("display_name")?,
+        role: Role::parse(&role).ok_or_else(|| decode_err("role", role.clone()))?,
+        password_hash: row.try_get("password_hash")?,
+        created_at: time(row, "created_at")?,
+    })
+}
+
+pub(crate) fn team(row: &AnyRow) -> R<Team> {
+    Ok(Team { id: TeamId(uuid(row, "id")?), name: row.try_get("name")?, created_at: time(row, "created_at")? })
+}
+
+pub(crate) fn token(row: &AnyRow) -> R<ApiToken> {
+    Ok(ApiToken {
+        id: TokenId(uuid(row, "token_id")?),
+        user_id: UserId(uuid(row, "token_user_id")?),
+        name: row.try_get("token_name")?,
+        secret_sha256: row.try_get("secret_sha256")?,
+        created_at: time(row, "token_created_at")?,
+    })
+}
+
+pub(crate) const MAILBOX_COLS: &str =
+    "id, name, address, display_name, signature, imap_url, smtp_url, is_default, created_at";
+
+pub(crate) fn mailbox(row: &AnyRow) -> R<Mailbox> {
+    Ok(Mailbox {
+        id: MailboxId(uuid(row, "id")?),
+        name: row.try_get("name")?,
+        address: row.try_get("address")?,
+        display_name: row.try_get("display_name")?,
+        signature: row.try_get("signature")?,
+        imap_url: row.try_get("imap_url")?,
+        smtp_url: row.try_get("smtp_url")?,
+        is_default: row.try_get::<i64, _>("is_default")? != 0,
+        created_at: time(row, "created_at")?,
+    })
+}
+
+pub(crate) const OUTBOX_COLS: &str =
+    "id, message_id, mailbox_id, status, raw_sha256, attempts, last_error, created_at, sent_at";
+
+pub(crate) fn outbox(row: &AnyRow) -> R<OutboxEntry> {
+    let status: String = row.try_get("status")?;
+    Ok(OutboxEntry {
+        id: OutboxId(uuid(row, "id")?),
+        message_id: MessageId(uuid(row, "message_id")?),
+        mailbox_id: opt_uuid(row, "mailbox_id")?.map(MailboxId),
+        status: OutboxStatus::parse(&status),
+        raw_sha256: row.try_get("raw_sha256")?,
+        attempts: row.try_get::<i64, _>("attempts")? as i32,
+        last_error: row.try_get("last_error")?,
+        created_at: time(row, "created_at")?,
+        sent_at: opt_time(row, "sent_at")?,
+    })
+}
+
+pub(crate) const QUARANTINE_COLS: &str =
+    "id, source, reason, raw_sha256, size, mailbox_id, status, created_at, released_at";
+
+pub(crate) fn quarantine(row: &AnyRow) -> R<QuarantineEntry> {
+    Ok(QuarantineEntry {
+        id: QuarantineId(uuid(row, "id")?),
+        source: row.try_get("source")?,
+        reason: row.try_get("reason")?,
+        raw_sha256: row.try_get("raw_sha256")?,
+        size: row.try_get("size")?,
+        mailbox_id: opt_uuid(row, "mailbox_id")?.map(MailboxId),
+        status: row.try_get("status")?,
+        created_at: time(row, "created_at")?,
+        released_at: opt_time(row, "released_at")?,
+    })
+}
+
+pub(crate) const AUDIT_COLS: &str =
+    "seq, actor, action, subject_type, subject_id, before_json, after_json, at, prev_hash, hash";
+
+pub(crate) fn audit(row: &AnyRow) -> R<AuditEvent> {
+    Ok(AuditEvent {
+        seq: row.try_get("seq")?,
+        actor: row.try_get("actor")?,
+        action: row.try_get("action")?,
+        subject_type: row.try_get("subject_type")?,
+        subject_id: row.try_get("subject_id")?,
+        before: row.try_get("before_json")?,
+        after: row.try_get("after_json")?,
+        at_micros: row.try_get("at")?,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}

@@ -1,0 +1,488 @@
+//! Write transactions. Each begins by taking the audit head row, which serialises writers on both
+//! backends: SQLite takes its write lock up front (no lock upgrade can fail later) and PostgreSQL
+//! keeps the audit chain linear.
+
+use async_trait::async_trait;
+use resonanz_core::audit::{NewAuditEvent, event_hash};
+use resonanz_core::case::{Case, sort_key};
+use resonanz_core::contact::{Contact, ContactView, Identity, IdentityKind};
+use resonanz_core::error::CoreResult;
+use resonanz_core::ids::*;
+use resonanz_core::jobs::NewJob;
+use resonanz_core::message::{Attachment, Message};
+use resonanz_core::outbound::{Mailbox, OutboxEntry};
+use resonanz_core::quarantine::QuarantineEntry;
+use resonanz_core::store::{Backend, Tx};
+use resonanz_core::user::{ApiToken, Team, User};
+use sqlx::{Any, Row, Transaction};
+
+use crate::rows::{self, micros, opt_micros, to_json_list};
+use crate::{SqlStore, db_err, dialect};
+
+pub(crate) struct SqlTx {
+    pub(crate) tx: Transaction<'static, Any>,
+    pub(crate) backend: Backend,
+}
+
+impl SqlStore {
+    pub(crate) async fn begin_tx(&self) -> CoreResult<SqlTx> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1").execute(&mut *tx).await.map_err(db_err)?;
+        Ok(SqlTx { tx, backend: self.backend })
+    }
+}
+
+macro_rules! one {
+    ($self:ident, $sql:expr, $map:path $(, $arg:expr)*) => {{
+        let row = sqlx::query($sql)$(.bind($arg))*.fetch_optional(&mut *$self.tx).await.map_err(db_err)?;
+        row.map(|r| $map(&r)).transpose().map_err(db_err)
+    }};
+}
+
+macro_rules! exec {
+    ($self:ident, $sql:expr $(, $arg:expr)*) => {{
+        sqlx::query($sql)$(.bind($arg))*.execute(&mut *$self.tx).await.map_err(db_err).map(|_| ())
+    }};
+}
+
+#[async_trait]
+impl Tx for SqlTx {
+    async fn commit(self: Box<Self>) -> CoreResult<()> {
+        self.tx.commit().await.map_err(db_err)
+    }
+
+    async fn append_audit(&mut self, e: NewAuditEvent) -> CoreResult<()> {
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        let prev_seq: i64 = head.try_get("seq").map_err(db_err)?;
+        let prev_hash: String = head.try_get("hash").map_err(db_err)?;
+        let seq = prev_seq + 1;
+        let actor = e.actor.label();
+        let before = e.before.as_ref().map(|v| v.to_string());
+        let after = e.after.as_ref().map(|v| v.to_string());
+        let at = micros(e.at);
+        let hash = event_hash(
+            &prev_hash,
+            seq,
+            &actor,
+            &e.action,
+            &e.subject_type,
+            &e.subject_id,
+            before.as_deref(),
+            after.as_deref(),
+            at,
+        );
+        exec!(
+            self,
+            "INSERT INTO audit_log (seq, actor, action, subject_type, subject_id, before_json, after_json, at, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            seq,
+            actor,
+            e.action,
+            e.subject_type,
+            e.subject_id,
+            before,
+            after,
+            at,
+            prev_hash,
+            hash.clone()
+        )?;
+        exec!(self, "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", seq, hash)
+    }
+
+    async fn enqueue_job(&mut self, j: &NewJob) -> CoreResult<bool> {
+        let r = sqlx::query(
+            "INSERT INTO jobs (id, name, queue, payload, priority, idempotency_key, state, attempts, max_attempts, run_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8, $9) ON CONFLICT DO NOTHING",
+        )
+        .bind(j.id.to_string())
+        .bind(j.name.clone())
+        .bind(j.queue.clone())
+        .bind(j.payload.clone())
+        .bind(j.priority as i64)
+        .bind(j.idempotency_key.clone())
+        .bind(j.max_attempts as i64)
+        .bind(micros(j.run_at))
+        .bind(micros(j.run_at))
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn put_blob(&mut self, sha256: &str, data: &[u8]) -> CoreResult<()> {
+        exec!(
+            self,
+            "INSERT INTO blobs (sha256, size, data) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            sha256.to_string(),
+            data.len() as i64,
+            data.to_vec()
+        )
+    }
+
+    async fn message_by_header(&mut self, header: &str) -> CoreResult<Option<Message>> {
+        let sql = format!("SELECT {} FROM messages WHERE message_id_header = $1", rows::MESSAGE_COLS);
+        one!(self, &sql, rows::message, header.to_string())
+    }
+
+    async fn case_by_headers(&mut self, headers: &[String]) -> CoreResult<Option<CaseId>> {
+        // Tried one by one, newest reference first; each lookup is a unique-index probe.
+        for h in headers {
+            let row = sqlx::query("SELECT case_id FROM messages WHERE message_id_header = $1")
+                .bind(h.clone())
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(db_err)?;
+            if let Some(row) = row {
+                let id: String = row.try_get("case_id").map_err(db_err)?;
+                return Ok(CaseId::parse(&id));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn case(&mut self, id: CaseId) -> CoreResult<Option<Case>> {
+        let sql = format!("SELECT {} FROM cases WHERE id = $1", rows::CASE_COLS);
+        one!(self, &sql, rows::case, id.to_string())
+    }
+
+    async fn case_by_number(&mut self, number: i64) -> CoreResult<Option<Case>> {
+        let sql = format!("SELECT {} FROM cases WHERE number = $1", rows::CASE_COLS);
+        one!(self, &sql, rows::case, number)
+    }
+
+    async fn next_case_number(&mut self) -> CoreResult<i64> {
+        // Writers are serialised (see `begin_tx`), so max + 1 is race-free.
+        let n: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(number) FROM cases").fetch_one(&mut *self.tx).await.map_err(db_err)?;
+        Ok(n.unwrap_or(1000) + 1)
+    }
+
+    async fn insert_case(&mut self, c: &Case) -> CoreResult<()> {
+        exec!(
+            self,
+            "INSERT INTO cases (id, number, subject, status, priority, contact_id, owner_id, team_id, mailbox_id, channel, tags, \
+             created_at, updated_at, waiting_since, last_message_at, sort_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+            c.id.to_string(),
+            c.number,
+            c.subject.clone(),
+            c.status.as_str(),
+            c.priority.rank(),
+            c.contact_id.to_string(),
+            c.owner_id.map(|i| i.to_string()),
+            c.team_id.map(|i| i.to_string()),
+            c.mailbox_id.map(|i| i.to_string()),
+            c.channel.clone(),
+            to_json_list(&c.tags),
+            micros(c.created_at),
+            micros(c.updated_at),
+            opt_micros(c.waiting_since),
+            micros(c.last_message_at),
+            sort_key(c)
+        )
+    }
+
+    async fn update_case(&mut self, c: &Case) -> CoreResult<()> {
+        exec!(
+            self,
+            "UPDATE cases SET subject = $2, status = $3, priority = $4, contact_id = $5, owner_id = $6, team_id = $7, \
+             mailbox_id = $8, tags = $9, updated_at = $10, waiting_since = $11, last_message_at = $12, sort_key = $13 \
+             WHERE id = $1",
+            c.id.to_string(),
+            c.subject.clone(),
+            c.status.as_str(),
+            c.priority.rank(),
+            c.contact_id.to_string(),
+            c.owner_id.map(|i| i.to_string()),
+            c.team_id.map(|i| i.to_string()),
+            c.mailbox_id.map(|i| i.to_string()),
+            to_json_list(&c.tags),
+            micros(c.updated_at),
+            opt_micros(c.waiting_since),
+            micros(c.last_message_at),
+            sort_key(c)
+        )
+    }
+
+    async fn identity(&mut self, kind: IdentityKind, value: &str) -> CoreResult<Option<Identity>> {
+        let sql = format!("SELECT {} FROM identities WHERE kind = $1 AND value = $2", rows::IDENTITY_COLS);
+        one!(self, &sql, rows::identity, kind.as_str(), value.to_string())
+    }
+
+    async fn insert_identity(&mut self, i: &Identity) -> CoreResult<()> {
+        exec!(
+            self,
+            "INSERT INTO identities (id, contact_id, kind, value, failing_since, failure_reason, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            i.id.to_string(),
+            i.contact_id.to_string(),
+            i.kind.as_str(),
+            i.value.clone(),
+            opt_micros(i.failing_since),
+            i.failure_reason.clone(),
+            micros(i.created_at)
+        )
+    }
+
+    async fn update_identity(&mut self, i: &Identity) -> CoreResult<()> {
+        exec!(
+            self,
+            "UPDATE identities SET contact_id = $2, failing_since = $3, failure_reason = $4 WHERE id = $1",
+            i.id.to_string(),
+            i.contact_id.to_string(),
+            opt_micros(i.failing_since),
+            i.failure_reason.clone()
+        )
+    }
+
+    async fn contact(&mut self, id: ContactId) -> CoreResult<Option<ContactView>> {
+        crate::reads::contact_view(&mut *self.tx, id).await
+    }
+
+    async fn insert_contact(&mut self, c: &Contact) -> CoreResult<()> {
+        exec!(
+            self,
+            "INSERT INTO contacts (id, display_name, organisation_id, address_form, language, notes, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            c.id.to_string(),
+            c.display_name.clone(),
+            c.organisation_id.map(|i| i.to_string()),
+            c.address_form.as_str(),
+            c.language.clone(),
+            c.notes.clone(),
+            micros(c.created_at),
+            micros(c.updated_at)
+        )
+    }
+
+    async fn update_contact(&mut self, c: &Contact) -> CoreResult<()> {
+        exec!(
+            self,
+            "UPDATE contacts SET display_name = $2, organisation_id = $3, address_form = $4, language = $5, notes = $6, \
+             updated_at = $7 WHERE id = $1",
+            c.id.to_string(),
+            c.display_name.clone(),
+            c.organisation_id.map(|i| i.to_string()),
+            c.address_form.as_str(),
+            c.language.clone(),
+            c.notes.clone(),
+            micros(c.updated_at)
+        )
+    }
+
+    async fn insert_message(&mut self, m: &Message, search_document: &str) -> CoreResult<()> {
+        exec!(
+            self,
+            "INSERT INTO messages (id, case_id, direction, author_kind, author_user_id, author_contact_id, message_id_header, \
+             in_reply_to, refs, from_addr, from_name, to_addrs, cc_addrs, subject, sent_date, text_body, html_body, \
+             has_remote_images, auto_kind, raw_sha256, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
+            m.id.to_string(),
+            m.case_id.to_string(),
+            m.direction.as_str(),
+            m.author_kind.as_str(),
+            m.author_user_id.map(|i| i.to_string()),
+            m.author_contact_id.map(|i| i.to_string()),
+            m.message_id_header.clone(),
+            m.in_reply_to.clone(),
+            to_json_list(&m.references),
+            m.from_addr.clone(),
+            m.from_name.clone(),
+            to_json_list(&m.to),
+            to_json_list(&m.cc),
+            m.subject.clone(),
+            opt_micros(m.date),
+            m.text_body.clone(),
+            m.html_body.clone(),
+            m.has_remote_images as i64,
+            m.auto_kind.as_str(),
+            m.raw_sha256.clone(),
+            micros(m.created_at)
+        )?;
+        let sql = dialect::insert_search(self.backend);
+        exec!(self, sql, m.id.to_string(), m.case_id.to_string(), search_document.to_string())
+    }
+
+    async fn last_inbound_message(&mut self, case_id: CaseId) -> CoreResult<Option<Message>> {
+        let sql = format!(
+            "SELECT {} FROM messages WHERE case_id = $1 AND direction = 'inbound' ORDER BY created_at DESC, id DESC LIMIT 1",
+            rows::MESSAGE_COLS
+        );
+        one!(self, &sql, rows::message, case_id.to_string())
+    }
+
+    async fn message(&mut self, id: MessageId) -> CoreResult<Option<Message>> {
+        let sql = format!("SELECT {} FROM messages WHERE id = $1", rows::MESSAGE_COLS);
+        one!(self, &sql, rows::message, id.to_string())
+    }
+
+    async fn set_message_raw(&mut self, m: &Message) -> CoreResult<()> {
+        exec!(self, "UPDATE messages SET raw_sha256 = $2 WHERE id = $1", m.id.to_string(), m.raw_sha256.clone())
+    }
+
+    async fn insert_attachment(&mut self, a: &Attachment) -> CoreResult<()> {
+        exec!(
+            self,
+            "INSERT INTO attachments (id, message_id, filename, content_type, size, sha256, content_id, inline) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            a.id.to_string(),
+            a.message_id.to_string(),
+            a.filename.clone(),
+            a.content_type.clone(),
+            a.size,
+            a.sha256.clone(),
+            a.content_id.clone(),
+            a.inline as i64
+        )
+    }
+
+    async fn mailbox(&mut self, id: MailboxId) -> CoreResult<Option<Mailbox>> {
+        let sql = format!("SELECT {} FROM mailboxes WHERE id = $1", rows::MAILBOX_COLS);
+        one!(self, &sql, rows::mailbox, id.to_string())
+    }
+
+    async fn default_mailbox(&mut self) -> CoreResult<Option<Mailbox>> {
+        let sql =
+            format!("SELECT {} FROM mailboxes ORDER BY is_default DESC, created_at, id LIMIT 1", rows::MAILBOX_COLS);
+        one!(self, &sql, rows::mailbox)
+    }
+
+    async fn insert_mailbox(&mut self, m: &Mailbox) -> CoreResult<()> {
+        if m.is_default {
+            exec!(self, "UPDATE mailboxes SET is_default = 0")?;
+        }
+        exec!(
+            self,
+            "INSERT INTO mailboxes (id, name, address, display_name, signature, imap_url, smtp_url, is_default, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            m.id.to_string(),
+            m.name.clone(),
+            m.address.clone(),
+            m.display_name.clone(),
+            m.signature.clone(),
+            m.imap_url.clone(),
+            m.smtp_url.clone(),
+            m.is_default as i64,
+            micros(m.created_at)
+        )
+    }
+
+    async fn outbox(&mut self, id: OutboxId) -> CoreResult<Option<OutboxEntry>> {
+        let sql = format!("SELECT {} FROM outbox WHERE id = $1", rows::OUTBOX_COLS);
+        one!(self, &sql, rows::outbox, id.to_string())
+    }
+
+    async fn insert_outbox(&mut self, o: &OutboxEntry) -> CoreResult<()> {
+        exec!(
+            self,
+            "INSERT INTO outbox (id, message_id, mailbox_id, status, raw_sha256, attempts, last_error, created_at, sent_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            o.id.to_string(),
+            o.message_id.to_string(),
+            o.mailbox_id.map(|i| i.to_string()),
+            o.status.as_str(),
+            o.raw_sha256.clone(),
+            o.attempts as i64,
+            o.last_error.clone(),
+            micros(o.created_at),
+            opt_micros(o.sent_at)
+        )
+    }
+
+    async fn update_outbox(&mut self, o: &OutboxEntry) -> CoreResult<()> {
+        exec!(
+            self,
+            "UPDATE outbox SET status = $2, raw_sha256 = $3, attempts = $4, last_error = $5, sent_at = $6 WHERE id = $1",
+            o.id.to_string(),
+            o.status.as_str(),
+            o.raw_sha256.clone(),
+            o.attempts as i64,
+            o.last_error.clone(),
+            opt_micros(o.sent_at)
+        )
+    }
+
+    async fn quarantine(&mut self, id: QuarantineId) -> CoreResult<Option<QuarantineEntry>> {
+        let sql = format!("SELECT {} FROM quarantine WHERE id = $1", rows::QUARANTINE_COLS);
+        one!(self, &sql, rows::quarantine, id.to_string())
+    }
+
+    async fn insert_quarantine(&mut self, q: &QuarantineEntry) -> CoreResult<()> {
+        exec!(
+            self,
+            "INSERT INTO quarantine (id, source, reason, raw_sha256, size, mailbox_id, status, created_at, released_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            q.id.to_string(),
+            q.source.clone(),
+            q.reason.clone(),
+            q.raw_sha256.clone(),
+            q.size,
+            q.mailbox_id.map(|i| i.to_string()),
+            q.status.clone(),
+            micros(q.created_at),
+            opt_micros(q.released_at)
+        )
+    }
+
+    async fn update_quarantine(&mut self, q: &QuarantineEntry) -> CoreResult<()> {
+        exec!(
+            self,
+            "UPDATE quarantine SET status = $2, released_at = $3 WHERE id = $1",
+            q.id.to_string(),
+            q.status.clone(),
+            opt_micros(q.released_at)
+        )
+    }
+
+    async fn user(&mut self, id: UserId) -> CoreResult<Option<User>> {
+        let sql = format!("SELECT {} FROM users WHERE id = $1", rows::USER_COLS);
+        one!(self, &sql, rows::user, id.to_string())
+    }
+
+    async fn insert_user(&mut self, u: &User) -> CoreResult<()> {
+        exec!(
+            self,
+            "INSERT INTO users (id, email, display_name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            u.id.to_string(),
+            u.email.clone(),
+            u.display_name.clone(),
+            u.role.as_str(),
+            u.password_hash.clone(),
+            micros(u.created_at)
+        )
+    }
+
+    async fn insert_team(&mut self, t: &Team) -> CoreResult<()> {
+        exec!(
+            self,
+            "INSERT INTO teams (id, name, created_at) VALUES ($1, $2, $3)",
+            t.id.to_string(),
+            t.name.clone(),
+            micros(t.created_at)
+        )
+    }
+
+    async fn add_team_member(&mut self, team: TeamId, user: UserId) -> CoreResult<()> {
+        exec!(
+            self,
+            "INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            team.to_string(),
+            user.to_string()
+        )
+    }
+
+    async fn insert_token(&mut self, t: &ApiToken) -> CoreResult<()> {
+        exec!(
+            self,
+            "INSERT INTO api_tokens (id, user_id, name, secret_sha256, created_at) VALUES ($1, $2, $3, $4, $5)",
+            t.id.to_string(),
+            t.user_id.to_string(),
+            t.name.clone(),
+            t.secret_sha256.clone(),
+            micros(t.created_at)
+        )
+    }
+}

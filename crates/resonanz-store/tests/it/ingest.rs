@@ -1,0 +1,214 @@
+//! Ingest through core into the store: creation, threading, idempotency, identities, quarantine.
+
+use resonanz_core::ingest::IngestStatus;
+use resonanz_core::mail::{InboundAttachment, MailAddress, MailSource};
+use resonanz_core::message::{AuthorKind, AutoKind, Direction};
+use resonanz_testkit::mail::inbound;
+use resonanz_testkit::{Db, TestCore, db_test};
+
+fn src() -> MailSource {
+    MailSource { label: "test".into(), mailbox_id: None }
+}
+
+async fn new_mail_opens_case_and_reply_threads(db: Db) {
+    let t = TestCore::new(db).await;
+    let first =
+        inbound("Anna.Meyer@Example.de", "Anna Meyer", "Frage zur Rechnung", "Hallo, meine Rechnung ist zu hoch.");
+    let r1 = t.core.ingest_mail(&src(), b"raw1", Ok(first.clone())).await.unwrap();
+    assert_eq!(r1.status, IngestStatus::Created);
+    let case_id = r1.case_id.unwrap();
+
+    // The same address in other case is the same contact; In-Reply-To threads into the case.
+    let mut reply = inbound("anna.meyer@example.de", "Anna", "AW: Frage zur Rechnung", "Nachtrag: Kundennummer 4711.");
+    reply.in_reply_to = vec![first.message_id.clone().unwrap()];
+    let r2 = t.core.ingest_mail(&src(), b"raw2", Ok(reply)).await.unwrap();
+    assert_eq!(r2.status, IngestStatus::Appended);
+    assert_eq!(r2.case_id, Some(case_id));
+    assert_eq!(r2.contact_id, r1.contact_id);
+
+    // References only (no In-Reply-To) also thread.
+    let mut via_refs = inbound("anna.meyer@example.de", "Anna", "Noch was", "Und noch eine Frage.");
+    via_refs.references = vec!["unknown@elsewhere".into(), first.message_id.clone().unwrap()];
+    let r3 = t.core.ingest_mail(&src(), b"raw3", Ok(via_refs)).await.unwrap();
+    assert_eq!(r3.case_id, Some(case_id));
+
+    let detail = t.core.case_detail(case_id).await.unwrap();
+    assert_eq!(detail.messages.len(), 3);
+    assert!(detail.messages.iter().all(|m| m.message.direction == Direction::Inbound));
+    assert!(detail.messages.iter().all(|m| m.message.author_kind == AuthorKind::Contact));
+    let contact = detail.contact.unwrap();
+    assert_eq!(contact.contact.display_name, "Anna Meyer");
+    assert_eq!(contact.identities.len(), 1);
+    assert_eq!(contact.identities[0].value, "anna.meyer@example.de");
+    assert!(detail.events.iter().any(|e| e.action == "case.created"));
+}
+db_test!(new_mail_opens_case_and_reply_threads, new_mail_opens_case_and_reply_threads);
+
+async fn subject_token_threads_and_reopens(db: Db) {
+    let t = TestCore::new(db).await;
+    let r1 = t
+        .core
+        .ingest_mail(&src(), b"a", Ok(inbound("kunde@example.de", "K", "Lieferung", "Wo bleibt sie?")))
+        .await
+        .unwrap();
+    let case_id = r1.case_id.unwrap();
+    let case = t
+        .core
+        .update_case(
+            case_id,
+            &resonanz_core::user::Actor::System,
+            Some(resonanz_core::case::CaseStatus::Resolved),
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    let token = format!("AW: Lieferung [#{}]", case.reference());
+    // A different sender with the token (e.g. a colleague of the contact) still threads.
+    let r2 = t
+        .core
+        .ingest_mail(&src(), b"b", Ok(inbound("kollege@example.de", "Kollege", &token, "Ist angekommen.")))
+        .await
+        .unwrap();
+    assert_eq!(r2.status, IngestStatus::Appended);
+    assert_eq!(r2.case_id, Some(case_id));
+    let case = t.store.case_by_number_for_test(case.number).await;
+    assert_eq!(case.status, resonanz_core::case::CaseStatus::Open, "a resolved case reopens when the contact writes");
+    // An unknown token opens a new case.
+    let r3 =
+        t.core.ingest_mail(&src(), b"c", Ok(inbound("kunde@example.de", "K", "Re: [#R-999999]", "?"))).await.unwrap();
+    assert_eq!(r3.status, IngestStatus::Created);
+}
+db_test!(subject_token_threads_and_reopens, subject_token_threads_and_reopens);
+
+trait CaseByNumber {
+    async fn case_by_number_for_test(&self, n: i64) -> resonanz_core::case::Case;
+}
+impl CaseByNumber for std::sync::Arc<resonanz_store::SqlStore> {
+    async fn case_by_number_for_test(&self, n: i64) -> resonanz_core::case::Case {
+        use resonanz_core::store::Store;
+        self.case_by_number(n).await.unwrap().unwrap()
+    }
+}
+
+async fn same_mail_twice_is_stored_once(db: Db) {
+    let t = TestCore::new(db).await;
+    let mail = inbound("a@example.de", "A", "Hallo", "Text");
+    let r1 = t.core.ingest_mail(&src(), b"x", Ok(mail.clone())).await.unwrap();
+    let r2 = t.core.ingest_mail(&src(), b"x", Ok(mail)).await.unwrap();
+    assert_eq!(r2.status, IngestStatus::Duplicate);
+    assert_eq!(r2.message_id, r1.message_id);
+    assert_eq!(t.core.case_detail(r1.case_id.unwrap()).await.unwrap().messages.len(), 1);
+
+    // Without a Message-ID the raw bytes identify the mail.
+    let mut no_id = inbound("a@example.de", "A", "Ohne ID", "Text");
+    no_id.message_id = None;
+    let a = t.core.ingest_mail(&src(), b"raw-without-id", Ok(no_id.clone())).await.unwrap();
+    let b = t.core.ingest_mail(&src(), b"raw-without-id", Ok(no_id.clone())).await.unwrap();
+    let c = t.core.ingest_mail(&src(), b"other-raw-without-id", Ok(no_id)).await.unwrap();
+    assert_eq!(a.status, IngestStatus::Created);
+    assert_eq!(b.status, IngestStatus::Duplicate);
+    assert_eq!(c.status, IngestStatus::Created);
+}
+db_test!(same_mail_twice_is_stored_once, same_mail_twice_is_stored_once);
+
+async fn attachments_are_stored_once_by_hash(db: Db) {
+    let t = TestCore::new(db).await;
+    let pdf = b"%PDF-1.4 Rechnung".to_vec();
+    let mut m1 = inbound("b@example.de", "B", "Rechnung", "Anbei");
+    m1.attachments = vec![InboundAttachment {
+        filename: "Übersicht März.pdf".into(),
+        content_type: "application/pdf".into(),
+        content_id: None,
+        inline: false,
+        data: pdf.clone(),
+    }];
+    let mut m2 = inbound("c@example.de", "C", "Rechnung", "Auch anbei");
+    m2.attachments = m1.attachments.clone();
+    let r1 = t.core.ingest_mail(&src(), b"1", Ok(m1)).await.unwrap();
+    t.core.ingest_mail(&src(), b"2", Ok(m2)).await.unwrap();
+    let d = t.core.case_detail(r1.case_id.unwrap()).await.unwrap();
+    let att = &d.messages[0].attachments[0];
+    assert_eq!(att.filename, "Übersicht März.pdf");
+    assert_eq!(att.size, pdf.len() as i64);
+    assert_eq!(att.sha256, resonanz_core::ingest::sha256_hex(&pdf));
+    use resonanz_core::store::Store;
+    assert_eq!(t.store.blob(&att.sha256).await.unwrap().unwrap(), pdf);
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM blobs WHERE sha256 = $1")
+        .bind(att.sha256.clone())
+        .fetch_one(t.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+}
+db_test!(attachments_are_stored_once_by_hash, attachments_are_stored_once_by_hash);
+
+async fn unparseable_mail_is_quarantined_with_raw(db: Db) {
+    let t = TestCore::new(db).await;
+    let raw = b"\x00\x01 not a mail";
+    let r = t.core.ingest_mail(&src(), raw, Err("no headers found".into())).await.unwrap();
+    assert_eq!(r.status, IngestStatus::Quarantined);
+    assert_eq!(r.reason.as_deref(), Some("no headers found"));
+    use resonanz_core::store::Store;
+    let q = t.store.list_quarantine(10, None).await.unwrap();
+    assert_eq!(q.len(), 1);
+    assert_eq!(q[0].reason, "no headers found");
+    assert_eq!(t.store.blob(&q[0].raw_sha256).await.unwrap().unwrap(), raw.to_vec());
+
+    // Missing sender is quarantined too.
+    let mut m = inbound("x@example.de", "X", "s", "b");
+    m.from = None;
+    let r = t.core.ingest_mail(&src(), b"no-from", Ok(m)).await.unwrap();
+    assert_eq!(r.status, IngestStatus::Quarantined);
+
+    // Re-ingest with a parser that now succeeds releases the entry.
+    let id = q[0].id;
+    let fixed = |_: &[u8]| Ok(inbound("fixed@example.de", "F", "Repariert", "Jetzt lesbar"));
+    let report = t.core.reingest_quarantine(id, &resonanz_core::user::Actor::System, &fixed).await.unwrap();
+    assert_eq!(report.status, IngestStatus::Created);
+    assert_eq!(t.store.quarantine(id).await.unwrap().unwrap().status, "released");
+}
+db_test!(unparseable_mail_is_quarantined_with_raw, unparseable_mail_is_quarantined_with_raw);
+
+async fn bounce_marks_address_failing_and_auto_reply_does_not_reopen(db: Db) {
+    let t = TestCore::new(db).await;
+    let r = t.core.ingest_mail(&src(), b"1", Ok(inbound("weg@example.de", "Weg", "Frage", "?"))).await.unwrap();
+    let case_id = r.case_id.unwrap();
+    t.core
+        .update_case(
+            case_id,
+            &resonanz_core::user::Actor::System,
+            Some(resonanz_core::case::CaseStatus::Resolved),
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+
+    let mut auto = inbound("weg@example.de", "Weg", "Automatische Antwort: Frage", "Ich bin im Urlaub.");
+    auto.auto_kind = AutoKind::AutoReply;
+    auto.subject = format!(
+        "Abwesend [#{}]",
+        resonanz_core::case::reference(t.core.case_detail(case_id).await.unwrap().case.number)
+    );
+    let r2 = t.core.ingest_mail(&src(), b"2", Ok(auto)).await.unwrap();
+    assert_eq!(r2.case_id, Some(case_id));
+    let d = t.core.case_detail(case_id).await.unwrap();
+    assert_eq!(d.case.status, resonanz_core::case::CaseStatus::Resolved, "an auto-reply does not reopen");
+    assert_eq!(d.messages[1].message.author_kind, AuthorKind::Automation);
+
+    let mut bounce =
+        inbound("mailer-daemon@example.de", "Mail Delivery System", "Undelivered Mail Returned to Sender", "...");
+    bounce.auto_kind = AutoKind::Bounce;
+    bounce.failed_recipients = vec!["WEG@example.de".into()];
+    bounce.bounce_reason = Some("5.1.1 user unknown".into());
+    bounce.from = Some(MailAddress { address: "mailer-daemon@example.de".into(), name: None });
+    t.core.ingest_mail(&src(), b"3", Ok(bounce)).await.unwrap();
+    let contact = t.core.case_detail(case_id).await.unwrap().contact.unwrap();
+    assert!(contact.identities[0].failing_since.is_some());
+    assert_eq!(contact.identities[0].failure_reason.as_deref(), Some("5.1.1 user unknown"));
+}
+db_test!(
+    bounce_marks_address_failing_and_auto_reply_does_not_reopen,
+    bounce_marks_address_failing_and_auto_reply_does_not_reopen
+);

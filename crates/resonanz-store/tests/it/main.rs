@@ -1,0 +1,9 @@
+//! Storage conformance suite: every test runs on SQLite and on PostgreSQL.
+
+#![allow(clippy::unwrap_used)]
+
+mod audit;
+mod cases;
+mod ingest;
+mod jobs;
+mod schema;

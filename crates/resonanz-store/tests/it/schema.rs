@@ -1,0 +1,48 @@
+//! Both migration folders must describe the same tables and columns.
+
+use std::collections::BTreeMap;
+
+use resonanz_core::store::Backend;
+use resonanz_store::migrations_for;
+
+fn tables(sql: &str) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    let mut rest = sql;
+    while let Some(start) = rest.find("CREATE TABLE ") {
+        let after = &rest[start + "CREATE TABLE ".len()..];
+        let name = after.split_whitespace().next().unwrap().to_string();
+        let body_start = after.find('(').unwrap();
+        let body_end = after.find("\n);").unwrap();
+        let cols = after[body_start + 1..body_end]
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with("PRIMARY KEY") && !l.starts_with("UNIQUE"))
+            .map(|l| {
+                let mut parts = l.split_whitespace();
+                let col = parts.next().unwrap().to_string();
+                let ty = parts.next().unwrap_or("").trim_end_matches(',').to_string();
+                // BLOB and BYTEA are the same column on the two backends.
+                let ty = if ty == "BYTEA" { "BLOB".to_string() } else { ty };
+                format!("{col} {ty}")
+            })
+            .collect();
+        out.insert(name, cols);
+        rest = &after[body_end..];
+    }
+    out
+}
+
+#[test]
+fn sqlite_and_postgres_migrations_describe_the_same_schema() {
+    let lite: Vec<_> = migrations_for(Backend::Sqlite).collect();
+    let pg: Vec<_> = migrations_for(Backend::Postgres).collect();
+    assert_eq!(lite.len(), pg.len());
+    for ((v1, a), (v2, b)) in lite.iter().zip(pg.iter()) {
+        assert_eq!(v1, v2);
+        let (ta, tb) = (tables(a), tables(b));
+        assert!(!ta.is_empty());
+        // message_search is dialect-specific (FTS5 virtual table vs. tsvector table).
+        let tb: BTreeMap<_, _> = tb.into_iter().filter(|(k, _)| k != "message_search").collect();
+        assert_eq!(ta, tb, "migration {v1}");
+    }
+}
