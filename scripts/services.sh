@@ -18,11 +18,11 @@
 #   RESONANZ_TEST_PG_URL       postgres://resonanz:resonanz@127.0.0.1:PORT/postgres
 #                              (role `resonanz` is a superuser: tests CREATE DATABASE)
 #   RESONANZ_TEST_IMAP         127.0.0.1:PORT   Dovecot, plaintext IMAP, LOGIN/AUTHENTICATE PLAIN
-#                              users support@resonanz.test, kunde@example.test,
-#                              agent@resonanz.test, all with password `secret`
+#                              any user name logs in with password `secret` and gets
+#                              its own mailbox (tests use fresh addresses per test)
 #   RESONANZ_TEST_SMTP         127.0.0.1:PORT   scripts/smtp_relay.py: optional AUTH
-#                              PLAIN/LOGIN as resonanz/secret; mail to the IMAP users
-#                              lands in their INBOX, all other mail in DIR/smtp-out/
+#                              PLAIN/LOGIN as resonanz/secret; mail to any address under a
+#                              .test domain lands in that Dovecot INBOX, other mail in DIR/smtp-out/
 #   RESONANZ_TEST_SERVICES_DIR DIR
 #
 # To run tests by hand against these services:
@@ -35,7 +35,7 @@
 #   postgres.pid dovecot.pid smtp.pid
 #   postgres.log dovecot.log smtp.log
 #   pg/ pgsock/               PostgreSQL cluster and its unix socket
-#   dovecot/                  dovecot.conf, users (passwd-file), run/ (base_dir), state/
+#   dovecot/                  dovecot.conf, run/ (base_dir), state/
 #   mail/USER/Maildir         mailboxes, owned by the unprivileged user resonanztest
 #   smtp-out/                 mail for recipients that are not IMAP users
 #
@@ -326,13 +326,6 @@ start_dovecot() {
     install -d -o "$uid" -g "$gid" -m 700 "$dir/mail"
     : >"$dir/dovecot.log"
 
-    # passwd-file: user:{PLAIN}password:uid:gid:gecos:home:shell:extra_fields
-    # (uid/gid/home come from the static userdb below).
-    local u
-    for u in "${MAIL_USERS[@]}"; do
-        printf '%s:{PLAIN}%s::::::\n' "$u" "$MAIL_PASSWORD"
-    done >"$dir/dovecot/users"
-    chmod 644 "$dir/dovecot/users" # test-only credentials
 
     # Version-specific config: this file uses Dovecot 2.3 syntax (Debian 12
     # ships 2.3.19). Dovecot 2.4 renamed many settings (mail_location,
@@ -371,9 +364,11 @@ auth_mechanisms = plain login
 # expected). A wrong password therefore costs about 0.5 s.
 auth_failure_delay = 0
 
+# Any user name with the test password logs in and gets its own mailbox, so each test can use
+# fresh addresses (support-<uuid>@resonanz.test) and parallel tests never share an INBOX.
 passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u $dir/dovecot/users
+  driver = static
+  args = password=$MAIL_PASSWORD
 }
 userdb {
   driver = static

@@ -63,49 +63,26 @@ pub struct AuditEvent {
     pub hash: String,
 }
 
-/// The hash of an event: SHA-256 over its length-prefixed fields and the previous hash.
-/// Length prefixes make the encoding unambiguous (no field can bleed into the next).
-pub fn event_hash(
-    prev_hash: &str,
-    seq: i64,
-    actor: &str,
-    action: &str,
-    subject_type: &str,
-    subject_id: &str,
-    before: Option<&str>,
-    after: Option<&str>,
-    at_micros: i64,
-) -> String {
-    let mut h = Sha256::new();
-    let mut field = |bytes: &[u8]| {
-        h.update((bytes.len() as u64).to_be_bytes());
-        h.update(bytes);
-    };
-    field(prev_hash.as_bytes());
-    field(&seq.to_be_bytes());
-    field(actor.as_bytes());
-    field(action.as_bytes());
-    field(subject_type.as_bytes());
-    field(subject_id.as_bytes());
-    field(before.unwrap_or("\u{0}none").as_bytes());
-    field(after.unwrap_or("\u{0}none").as_bytes());
-    field(&at_micros.to_be_bytes());
-    hex::encode(h.finalize())
-}
-
 impl AuditEvent {
+    /// The hash this event must carry: SHA-256 over its length-prefixed fields and the previous
+    /// hash (the `hash` field itself is not part of it). Length prefixes make the encoding
+    /// unambiguous: no field can bleed into the next.
     pub fn expected_hash(&self) -> String {
-        event_hash(
-            &self.prev_hash,
-            self.seq,
-            &self.actor,
-            &self.action,
-            &self.subject_type,
-            &self.subject_id,
-            self.before.as_deref(),
-            self.after.as_deref(),
-            self.at_micros,
-        )
+        let mut h = Sha256::new();
+        let mut field = |bytes: &[u8]| {
+            h.update((bytes.len() as u64).to_be_bytes());
+            h.update(bytes);
+        };
+        field(self.prev_hash.as_bytes());
+        field(&self.seq.to_be_bytes());
+        field(self.actor.as_bytes());
+        field(self.action.as_bytes());
+        field(self.subject_type.as_bytes());
+        field(self.subject_id.as_bytes());
+        field(self.before.as_deref().unwrap_or("\u{0}none").as_bytes());
+        field(self.after.as_deref().unwrap_or("\u{0}none").as_bytes());
+        field(&self.at_micros.to_be_bytes());
+        hex::encode(h.finalize())
     }
 }
 
@@ -201,8 +178,9 @@ mod tests {
 
     #[test]
     fn none_and_empty_fields_hash_differently() {
-        let x = event_hash(GENESIS_HASH, 1, "a", "b", "c", "d", None, None, 0);
-        let y = event_hash(GENESIS_HASH, 1, "a", "b", "c", "d", Some(""), None, 0);
-        assert_ne!(x, y);
+        let x = event(1, GENESIS_HASH, "a");
+        let mut y = x.clone();
+        y.before = Some(String::new());
+        assert_ne!(x.expected_hash(), y.expected_hash());
     }
 }

@@ -62,10 +62,10 @@ impl Core {
 
     pub async fn update_contact(&self, actor: &Actor, id: ContactId, patch: ContactPatch) -> CoreResult<ContactView> {
         let mut errors = Vec::new();
-        if let Some(n) = &patch.display_name {
-            if n.trim().is_empty() {
-                errors.push(FieldError::new("display_name", "required", "a name is required"));
-            }
+        if let Some(n) = &patch.display_name
+            && n.trim().is_empty()
+        {
+            errors.push(FieldError::new("display_name", "required", "a name is required"));
         }
         let emails = parse_emails("add_emails", &patch.add_emails, &mut errors);
         let form = parse_form(patch.address_form.as_deref(), &mut errors);

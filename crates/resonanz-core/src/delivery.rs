@@ -136,12 +136,12 @@ impl Core {
     /// Marks an outbox entry failed when its job gave up after the last retry.
     pub async fn give_up_outbox(&self, outbox_id: OutboxId, error: &str) -> CoreResult<()> {
         let mut tx = self.store.begin().await?;
-        if let Some(mut e) = tx.outbox(outbox_id).await? {
-            if e.status == OutboxStatus::Pending {
-                e.status = OutboxStatus::Failed;
-                e.last_error = Some(error.to_string());
-                tx.update_outbox(&e).await?;
-            }
+        if let Some(mut e) = tx.outbox(outbox_id).await?
+            && e.status == OutboxStatus::Pending
+        {
+            e.status = OutboxStatus::Failed;
+            e.last_error = Some(error.to_string());
+            tx.update_outbox(&e).await?;
         }
         tx.commit().await
     }

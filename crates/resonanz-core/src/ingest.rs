@@ -349,10 +349,10 @@ async fn find_thread(tx: &mut dyn Tx, mail: &InboundMail) -> CoreResult<Option<C
     refs.extend(mail.references.iter().rev().cloned());
     refs.dedup();
     refs.truncate(50);
-    if !refs.is_empty() {
-        if let Some(case_id) = tx.case_by_headers(&refs).await? {
-            return tx.case(case_id).await;
-        }
+    if !refs.is_empty()
+        && let Some(case_id) = tx.case_by_headers(&refs).await?
+    {
+        return tx.case(case_id).await;
     }
     if let Some(number) = find_reference_token(&mail.subject) {
         return tx.case_by_number(number).await;

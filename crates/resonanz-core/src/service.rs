@@ -331,10 +331,10 @@ impl Core {
         if case.owner_id == new_owner {
             return Ok(case);
         }
-        if let Some(uid) = new_owner {
-            if tx.user(uid).await?.is_none() {
-                return Err(CoreError::invalid("owner_id", "unknown_user", "no such user"));
-            }
+        if let Some(uid) = new_owner
+            && tx.user(uid).await?.is_none()
+        {
+            return Err(CoreError::invalid("owner_id", "unknown_user", "no such user"));
         }
         let self_take = case.owner_id.is_none() && new_owner == Some(by);
         if note.is_empty() && !self_take {

@@ -50,10 +50,10 @@ pub fn backend_of(url: &str) -> Result<Backend, CoreError> {
 }
 
 pub(crate) fn db_err(e: sqlx::Error) -> CoreError {
-    if let sqlx::Error::Database(d) = &e {
-        if d.is_unique_violation() {
-            return CoreError::Conflict(format!("already exists: {}", d.message()));
-        }
+    if let sqlx::Error::Database(d) = &e
+        && d.is_unique_violation()
+    {
+        return CoreError::Conflict(format!("already exists: {}", d.message()));
     }
     CoreError::Storage(anyhow::Error::new(e))
 }

@@ -3,7 +3,7 @@
 //! keeps the audit chain linear.
 
 use async_trait::async_trait;
-use resonanz_core::audit::{NewAuditEvent, event_hash};
+use resonanz_core::audit::{AuditEvent, NewAuditEvent};
 use resonanz_core::case::{Case, sort_key};
 use resonanz_core::contact::{Contact, ContactView, Identity, IdentityKind};
 use resonanz_core::error::CoreResult;
@@ -58,36 +58,34 @@ impl Tx for SqlTx {
             .map_err(db_err)?;
         let prev_seq: i64 = head.try_get("seq").map_err(db_err)?;
         let prev_hash: String = head.try_get("hash").map_err(db_err)?;
-        let seq = prev_seq + 1;
-        let actor = e.actor.label();
-        let before = e.before.as_ref().map(|v| v.to_string());
-        let after = e.after.as_ref().map(|v| v.to_string());
-        let at = micros(e.at);
-        let hash = event_hash(
-            &prev_hash,
-            seq,
-            &actor,
-            &e.action,
-            &e.subject_type,
-            &e.subject_id,
-            before.as_deref(),
-            after.as_deref(),
-            at,
-        );
+        let mut event = AuditEvent {
+            seq: prev_seq + 1,
+            actor: e.actor.label(),
+            action: e.action,
+            subject_type: e.subject_type,
+            subject_id: e.subject_id,
+            before: e.before.as_ref().map(|v| v.to_string()),
+            after: e.after.as_ref().map(|v| v.to_string()),
+            at_micros: micros(e.at),
+            prev_hash,
+            hash: String::new(),
+        };
+        event.hash = event.expected_hash();
+        let (seq, hash) = (event.seq, event.hash.clone());
         exec!(
             self,
             "INSERT INTO audit_log (seq, actor, action, subject_type, subject_id, before_json, after_json, at, prev_hash, hash) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            seq,
-            actor,
-            e.action,
-            e.subject_type,
-            e.subject_id,
-            before,
-            after,
-            at,
-            prev_hash,
-            hash.clone()
+            event.seq,
+            event.actor,
+            event.action,
+            event.subject_type,
+            event.subject_id,
+            event.before,
+            event.after,
+            event.at_micros,
+            event.prev_hash,
+            event.hash
         )?;
         exec!(self, "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", seq, hash)
     }
@@ -239,7 +237,7 @@ impl Tx for SqlTx {
     }
 
     async fn contact(&mut self, id: ContactId) -> CoreResult<Option<ContactView>> {
-        crate::reads::contact_view(&mut *self.tx, id).await
+        crate::reads::contact_view(&mut self.tx, id).await
     }
 
     async fn insert_contact(&mut self, c: &Contact) -> CoreResult<()> {

@@ -1,1 +1,177 @@
-//! stub
+//! The only crate that knows HTTP: the JSON API under `/api/v1`, its OpenAPI document and HTML
+//! reference, and the health endpoints.
+//!
+//! Every route is declared once, in [`routes`]; the router, the OpenAPI coverage test and the docs
+//! page all read that table.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, patch, post};
+use resonanz_core::mail::InboundMail;
+use resonanz_core::service::Core;
+use resonanz_core::user::User;
+
+mod cases;
+mod contacts;
+pub mod docs;
+pub mod dto;
+pub mod error;
+mod mail;
+pub mod openapi;
+
+pub use dto::{CaseDetailDto, CaseDto, case_detail_json};
+pub use error::{ApiError, ApiJson, ApiResult};
+
+/// Parses raw RFC 5322 bytes; the binary injects the channels crate's MIME parser.
+pub type ParseMail = Arc<dyn Fn(&[u8]) -> Result<InboundMail, String> + Send + Sync>;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub core: Core,
+    pub parse_mail: ParseMail,
+    /// Mails larger than this are quarantined without parsing; bodies above twice this are refused.
+    pub max_mail_bytes: usize,
+}
+
+/// The user a bearer token belongs to, put into the request by the auth layer.
+#[derive(Debug, Clone)]
+pub struct AuthUser(pub User);
+
+pub const API_PREFIX: &str = "/api/v1";
+
+/// The headers every response carries: one place owns them.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; object-src 'none'; \
+     frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// One route of the application.
+pub struct RouteSpec {
+    pub method: &'static str,
+    /// The full path in axum syntax, which is also the OpenAPI syntax (`/api/v1/cases/{id}`).
+    pub path: &'static str,
+    /// Whether a bearer token is required.
+    pub auth: bool,
+    handler: MethodRouter<AppState>,
+}
+
+fn r(method: &'static str, path: &'static str, auth: bool, handler: MethodRouter<AppState>) -> RouteSpec {
+    RouteSpec { method, path, auth, handler }
+}
+
+/// Every route of the application, in the order the docs show them.
+pub fn routes(max_mail_bytes: usize) -> Vec<RouteSpec> {
+    let mail_limit = max_mail_bytes.saturating_mul(2).max(1);
+    vec![
+        r("get", "/healthz", false, get(healthz)),
+        r("get", "/readyz", false, get(readyz)),
+        r("get", "/api/v1/openapi.json", false, get(openapi::serve)),
+        r("get", "/api/v1/docs", false, get(docs::page)),
+        r("get", "/api/v1/docs.css", false, get(docs::css)),
+        r("get", "/api/v1/cases", true, get(cases::list)),
+        r("get", "/api/v1/cases/{id}", true, get(cases::detail)),
+        r("patch", "/api/v1/cases/{id}", true, patch(cases::update)),
+        r("post", "/api/v1/cases/{id}/reply", true, post(cases::reply)),
+        r("post", "/api/v1/cases/{id}/notes", true, post(cases::note)),
+        r("post", "/api/v1/cases/{id}/assign", true, post(cases::assign)),
+        r("get", "/api/v1/contacts", true, get(contacts::list)),
+        r("post", "/api/v1/contacts", true, post(contacts::create)),
+        r("get", "/api/v1/contacts/{id}", true, get(contacts::detail)),
+        r("patch", "/api/v1/contacts/{id}", true, patch(contacts::update)),
+        r("get", "/api/v1/search", true, get(cases::search)),
+        r("post", "/api/v1/mail", true, post(mail::ingest).layer(DefaultBodyLimit::max(mail_limit))),
+        r("get", "/api/v1/quarantine", true, get(mail::quarantine_list)),
+        r("get", "/api/v1/quarantine/{id}", true, get(mail::quarantine_detail)),
+        r("get", "/api/v1/quarantine/{id}/raw", true, get(mail::quarantine_raw)),
+        r("post", "/api/v1/quarantine/{id}/reingest", true, post(mail::quarantine_reingest)),
+        r("get", "/api/v1/attachments/{id}", true, get(mail::attachment)),
+    ]
+}
+
+/// `(method, path)` of every route, for documentation and tests.
+pub fn route_list() -> Vec<(&'static str, &'static str)> {
+    routes(1).into_iter().map(|r| (r.method, r.path)).collect()
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let mut public = Router::new();
+    let mut protected = Router::new();
+    for spec in routes(state.max_mail_bytes) {
+        if spec.auth {
+            protected = protected.route(spec.path, spec.handler);
+        } else {
+            public = public.route(spec.path, spec.handler);
+        }
+    }
+    // `route_layer`: unknown paths fall through to the JSON 404 instead of asking for a token.
+    let protected = protected.route_layer(middleware::from_fn_with_state(state.clone(), require_token));
+    public
+        .merge(protected)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::map_response(security_headers))
+        .with_state(state)
+}
+
+async fn require_token(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let secret = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
+    let Some(secret) = secret else {
+        return ApiError::unauthorized().into_response();
+    };
+    match state.core.user_for_token(&secret).await {
+        Ok(Some(user)) => {
+            req.extensions_mut().insert(AuthUser(user));
+            next.run(req).await
+        }
+        Ok(None) => ApiError::unauthorized().into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+async fn security_headers(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    res
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this method is not allowed here")
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.core.store.ready().await {
+        Ok(()) => axum::Json(serde_json::json!({"status": "ready"})).into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            let mut err = ApiError::from(e);
+            err.status = StatusCode::SERVICE_UNAVAILABLE;
+            if err.code == "internal" {
+                err.code = "not_ready";
+                err.message = "the database is not reachable".into();
+            }
+            err.into_response()
+        }
+    }
+}

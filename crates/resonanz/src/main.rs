@@ -1,1 +1,5 @@
-fn main() {}
+//! The `resonanz` binary: a thin wrapper around the library's command line.
+
+fn main() -> std::process::ExitCode {
+    resonanz::cli::main()
+}

@@ -1,0 +1,102 @@
+//! Contact endpoints: list and search, detail with the contact's cases, create, update.
+
+use std::collections::HashMap;
+
+use axum::Extension;
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use resonanz_core::case::CaseFilter;
+use resonanz_core::contact::{ContactPatch, NewContact};
+use resonanz_core::ids::ContactId;
+use resonanz_core::user::Actor;
+use serde::Deserialize;
+
+use crate::cases::{non_empty, parse_limit, parse_uuid};
+use crate::dto::{CaseDto, ContactDto, PageDto};
+use crate::error::{ApiError, ApiJson, ApiResult, IdPath};
+use crate::{AppState, AuthUser};
+
+/// How many of a contact's cases its detail shows (the newest waiting first, like the inbox).
+pub const CONTACT_CASES_LIMIT: u32 = 50;
+
+pub async fn list(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<PageDto<ContactDto>>> {
+    let mut errors = Vec::new();
+    let limit = parse_limit(&q, &mut errors);
+    let after = parse_uuid(&q, "cursor", "invalid_cursor", &mut errors).map(ContactId);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let page = state.core.list_contacts(non_empty(&q, "q"), limit, after).await?;
+    Ok(Json(PageDto { items: page.items.into_iter().map(ContactDto::from).collect(), next_cursor: page.next_cursor }))
+}
+
+pub async fn detail(State(state): State<AppState>, IdPath(id): IdPath) -> ApiResult<Json<ContactDto>> {
+    let id = ContactId(id);
+    let view = state.core.store.contact(id).await?.ok_or_else(|| ApiError::not_found("contact"))?;
+    let cases = state
+        .core
+        .list_cases(CaseFilter { contact_id: Some(id), limit: CONTACT_CASES_LIMIT, ..Default::default() })
+        .await?;
+    let mut dto = ContactDto::from(view);
+    dto.cases = Some(cases.items.into_iter().map(CaseDto::from).collect());
+    Ok(Json(dto))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateContactBody {
+    pub display_name: String,
+    #[serde(default)]
+    pub emails: Vec<String>,
+    pub address_form: Option<String>,
+    pub language: Option<String>,
+    pub notes: Option<String>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(AuthUser(user)): Extension<AuthUser>,
+    ApiJson(body): ApiJson<CreateContactBody>,
+) -> ApiResult<(StatusCode, Json<ContactDto>)> {
+    let input = NewContact {
+        display_name: body.display_name,
+        emails: body.emails,
+        address_form: body.address_form,
+        language: body.language,
+        notes: body.notes,
+    };
+    let view = state.core.create_contact(&Actor::User(user.id), input).await?;
+    Ok((StatusCode::CREATED, Json(ContactDto::from(view))))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchContactBody {
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub add_emails: Vec<String>,
+    pub address_form: Option<String>,
+    pub language: Option<String>,
+    pub notes: Option<String>,
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Extension(AuthUser(user)): Extension<AuthUser>,
+    IdPath(id): IdPath,
+    ApiJson(body): ApiJson<PatchContactBody>,
+) -> ApiResult<Json<ContactDto>> {
+    let patch = ContactPatch {
+        display_name: body.display_name,
+        add_emails: body.add_emails,
+        address_form: body.address_form,
+        language: body.language,
+        notes: body.notes,
+    };
+    let view = state.core.update_contact(&Actor::User(user.id), ContactId(id), patch).await?;
+    Ok(Json(ContactDto::from(view)))
+}

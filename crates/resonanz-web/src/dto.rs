@@ -1,0 +1,383 @@
+//! Wire DTOs: the JSON shapes of the API, built from domain types. Domain types never go on the
+//! wire directly, so a change inside the core cannot silently change the API.
+
+use chrono::SecondsFormat;
+use resonanz_core::Timestamp;
+use resonanz_core::audit::AuditEvent;
+use resonanz_core::case::Case;
+use resonanz_core::contact::{ContactView, Identity};
+use resonanz_core::ingest::IngestReport;
+use resonanz_core::message::{Attachment, MessageView};
+use resonanz_core::quarantine::QuarantineEntry;
+use resonanz_core::service::{CaseDetail, UserRef};
+use resonanz_core::store::SearchHit;
+use serde::Serialize;
+use serde_json::Value;
+
+/// RFC 3339 in UTC with a `Z`, e.g. `2026-03-02T09:00:00Z`.
+pub fn rfc3339(t: Timestamp) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+fn opt_rfc3339(t: Option<Timestamp>) -> Option<String> {
+    t.map(rfc3339)
+}
+
+/// A case in lists.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseDto {
+    pub id: String,
+    pub reference: String,
+    pub number: i64,
+    pub subject: String,
+    pub status: &'static str,
+    pub priority: &'static str,
+    pub tags: Vec<String>,
+    pub contact_id: String,
+    pub owner_id: Option<String>,
+    pub team_id: Option<String>,
+    pub waiting_since: Option<String>,
+    pub last_message_at: String,
+    pub created_at: String,
+}
+
+impl From<Case> for CaseDto {
+    fn from(c: Case) -> Self {
+        Self {
+            id: c.id.to_string(),
+            reference: c.reference(),
+            number: c.number,
+            subject: c.subject,
+            status: c.status.as_str(),
+            priority: c.priority.as_str(),
+            tags: c.tags,
+            contact_id: c.contact_id.to_string(),
+            owner_id: c.owner_id.map(|u| u.to_string()),
+            team_id: c.team_id.map(|t| t.to_string()),
+            waiting_since: opt_rfc3339(c.waiting_since),
+            last_message_at: rfc3339(c.last_message_at),
+            created_at: rfc3339(c.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UserRefDto {
+    pub id: String,
+    pub display_name: String,
+    pub email: String,
+}
+
+impl From<UserRef> for UserRefDto {
+    fn from(u: UserRef) -> Self {
+        Self { id: u.id.to_string(), display_name: u.display_name, email: u.email }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IdentityDto {
+    pub kind: &'static str,
+    pub value: String,
+    pub failing_since: Option<String>,
+}
+
+impl From<Identity> for IdentityDto {
+    fn from(i: Identity) -> Self {
+        Self { kind: i.kind.as_str(), value: i.value, failing_since: opt_rfc3339(i.failing_since) }
+    }
+}
+
+/// The contact as shown on a case.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseContactDto {
+    pub id: String,
+    pub display_name: String,
+    pub address_form: &'static str,
+    pub language: String,
+    pub identities: Vec<IdentityDto>,
+}
+
+impl From<ContactView> for CaseContactDto {
+    fn from(v: ContactView) -> Self {
+        Self {
+            id: v.contact.id.to_string(),
+            display_name: v.contact.display_name,
+            address_form: v.contact.address_form.as_str(),
+            language: v.contact.language,
+            identities: v.identities.into_iter().map(IdentityDto::from).collect(),
+        }
+    }
+}
+
+/// A contact on the contact endpoints; `cases` is filled by `GET /contacts/{id}` only.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContactDto {
+    pub id: String,
+    pub display_name: String,
+    pub organisation_id: Option<String>,
+    pub address_form: &'static str,
+    pub language: String,
+    pub notes: String,
+    pub identities: Vec<IdentityDto>,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cases: Option<Vec<CaseDto>>,
+}
+
+impl From<ContactView> for ContactDto {
+    fn from(v: ContactView) -> Self {
+        let c = v.contact;
+        Self {
+            id: c.id.to_string(),
+            display_name: c.display_name,
+            organisation_id: c.organisation_id.map(|o| o.to_string()),
+            address_form: c.address_form.as_str(),
+            language: c.language,
+            notes: c.notes,
+            identities: v.identities.into_iter().map(IdentityDto::from).collect(),
+            created_at: rfc3339(c.created_at),
+            updated_at: rfc3339(c.updated_at),
+            cases: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttachmentDto {
+    pub id: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub inline: bool,
+    pub content_id: Option<String>,
+}
+
+impl From<Attachment> for AttachmentDto {
+    fn from(a: Attachment) -> Self {
+        Self {
+            id: a.id.to_string(),
+            filename: a.filename,
+            content_type: a.content_type,
+            size: a.size,
+            sha256: a.sha256,
+            inline: a.inline,
+            content_id: a.content_id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MessageDto {
+    pub id: String,
+    pub direction: &'static str,
+    pub author_kind: &'static str,
+    pub from: Option<String>,
+    pub from_name: Option<String>,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub subject: String,
+    pub date: Option<String>,
+    pub created_at: String,
+    pub text_body: String,
+    /// Sanitised by the channels crate at ingest; safe to show.
+    pub html_body: Option<String>,
+    pub has_remote_images: bool,
+    pub auto_kind: &'static str,
+    pub message_id_header: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub delivery: Option<String>,
+    pub attachments: Vec<AttachmentDto>,
+}
+
+impl From<MessageView> for MessageDto {
+    fn from(v: MessageView) -> Self {
+        let m = v.message;
+        Self {
+            id: m.id.to_string(),
+            direction: m.direction.as_str(),
+            author_kind: m.author_kind.as_str(),
+            from: m.from_addr,
+            from_name: m.from_name,
+            to: m.to,
+            cc: m.cc,
+            subject: m.subject,
+            date: opt_rfc3339(m.date),
+            created_at: rfc3339(m.created_at),
+            text_body: m.text_body,
+            html_body: m.html_body,
+            has_remote_images: m.has_remote_images,
+            auto_kind: m.auto_kind.as_str(),
+            message_id_header: m.message_id_header,
+            in_reply_to: m.in_reply_to,
+            delivery: v.delivery,
+            attachments: v.attachments.into_iter().map(AttachmentDto::from).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventDto {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// Stored audit values are JSON text; text that is not JSON is kept as a string.
+fn parse_json_text(text: Option<String>) -> Option<Value> {
+    text.map(|t| serde_json::from_str(&t).unwrap_or(Value::String(t)))
+}
+
+impl From<AuditEvent> for EventDto {
+    fn from(e: AuditEvent) -> Self {
+        let at = chrono::DateTime::from_timestamp_micros(e.at_micros).map(rfc3339).unwrap_or_default();
+        Self {
+            seq: e.seq,
+            at,
+            actor: e.actor,
+            action: e.action,
+            before: parse_json_text(e.before),
+            after: parse_json_text(e.after),
+        }
+    }
+}
+
+/// Everything about one case: `GET /api/v1/cases/{id}` and `resonanz case show ID --json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseDetailDto {
+    pub id: String,
+    pub reference: String,
+    pub number: i64,
+    pub subject: String,
+    pub status: &'static str,
+    pub priority: &'static str,
+    pub tags: Vec<String>,
+    pub channel: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub waiting_since: Option<String>,
+    pub owner: Option<UserRefDto>,
+    pub team_id: Option<String>,
+    pub contact: Option<CaseContactDto>,
+    pub messages: Vec<MessageDto>,
+    pub events: Vec<EventDto>,
+}
+
+impl From<CaseDetail> for CaseDetailDto {
+    fn from(d: CaseDetail) -> Self {
+        let c = d.case;
+        Self {
+            id: c.id.to_string(),
+            reference: d.reference,
+            number: c.number,
+            subject: c.subject,
+            status: c.status.as_str(),
+            priority: c.priority.as_str(),
+            tags: c.tags,
+            channel: c.channel,
+            created_at: rfc3339(c.created_at),
+            updated_at: rfc3339(c.updated_at),
+            waiting_since: opt_rfc3339(c.waiting_since),
+            owner: d.owner.map(UserRefDto::from),
+            team_id: c.team_id.map(|t| t.to_string()),
+            contact: d.contact.map(CaseContactDto::from),
+            messages: d.messages.into_iter().map(MessageDto::from).collect(),
+            events: d.events.into_iter().map(EventDto::from).collect(),
+        }
+    }
+}
+
+/// The case detail as JSON: the API and the CLI (`resonanz case show ID --json`) print exactly this.
+pub fn case_detail_json(detail: CaseDetail) -> Value {
+    serde_json::to_value(CaseDetailDto::from(detail)).unwrap_or(Value::Null)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchHitDto {
+    pub case_id: String,
+    pub message_id: String,
+    pub subject: String,
+    pub created_at: String,
+}
+
+impl From<SearchHit> for SearchHitDto {
+    fn from(h: SearchHit) -> Self {
+        Self {
+            case_id: h.case_id.to_string(),
+            message_id: h.message_id.to_string(),
+            subject: h.subject,
+            created_at: rfc3339(h.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QuarantineDto {
+    pub id: String,
+    pub source: String,
+    pub reason: String,
+    pub raw_sha256: String,
+    pub size: i64,
+    pub mailbox_id: Option<String>,
+    pub status: String,
+    pub created_at: String,
+    pub released_at: Option<String>,
+}
+
+impl From<QuarantineEntry> for QuarantineDto {
+    fn from(q: QuarantineEntry) -> Self {
+        Self {
+            id: q.id.to_string(),
+            source: q.source,
+            reason: q.reason,
+            raw_sha256: q.raw_sha256,
+            size: q.size,
+            mailbox_id: q.mailbox_id.map(|m| m.to_string()),
+            status: q.status,
+            created_at: rfc3339(q.created_at),
+            released_at: opt_rfc3339(q.released_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IngestReportDto {
+    pub source: String,
+    pub status: &'static str,
+    pub case_id: Option<String>,
+    pub message_id: Option<String>,
+    pub contact_id: Option<String>,
+    pub quarantine_id: Option<String>,
+    pub reason: Option<String>,
+}
+
+impl From<IngestReport> for IngestReportDto {
+    fn from(r: IngestReport) -> Self {
+        use resonanz_core::ingest::IngestStatus;
+        Self {
+            source: r.source,
+            status: match r.status {
+                IngestStatus::Created => "created",
+                IngestStatus::Appended => "appended",
+                IngestStatus::Duplicate => "duplicate",
+                IngestStatus::Quarantined => "quarantined",
+            },
+            case_id: r.case_id.map(|i| i.to_string()),
+            message_id: r.message_id.map(|i| i.to_string()),
+            contact_id: r.contact_id.map(|i| i.to_string()),
+            quarantine_id: r.quarantine_id.map(|i| i.to_string()),
+            reason: r.reason,
+        }
+    }
+}
+
+/// A page of items with the opaque cursor of the next page.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PageDto<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}

@@ -1,0 +1,10 @@
+//! The HTTP API, in process, on SQLite and PostgreSQL.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+mod api_cases;
+mod api_contacts;
+mod api_mail;
+mod api_meta;

@@ -1,0 +1,12 @@
+//! Resonanz, the application: configuration, the command line, the worker, IMAP polling, and the
+//! adapters that wire core's traits to the channels crate. The `resonanz` binary is `cli::main`.
+
+pub mod adapters;
+pub mod bench;
+pub mod cli;
+pub mod config;
+pub mod imap_poll;
+pub mod ingest_cmd;
+pub mod passwords;
+pub mod serve;
+pub mod worker;

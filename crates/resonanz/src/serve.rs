@@ -1,0 +1,142 @@
+//! `resonanz serve` (web, worker and IMAP pollers in one process) and `resonanz worker`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use resonanz_core::service::Core;
+use resonanz_core::user::{Actor, Role};
+use tokio::sync::watch;
+
+use crate::adapters::{SmtpTransport, parse_mail};
+use crate::config::ServeArgs;
+
+/// Creates the first administrator on an empty database and returns its one-time password.
+pub async fn bootstrap_admin(core: &Core) -> anyhow::Result<Option<(String, String)>> {
+    if core.store.count_users().await? > 0 {
+        return Ok(None);
+    }
+    let password = crate::passwords::generate();
+    let email = "admin@resonanz.local";
+    core.create_user(&Actor::System, email, "Administrator", Role::Admin, crate::passwords::hash(&password)?)
+        .await
+        .context("creating the first administrator")?;
+    Ok(Some((email.to_string(), password)))
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+fn start_background(
+    core: &Core,
+    args: &ServeArgs,
+    with_worker: bool,
+    shutdown: &watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut tasks = Vec::new();
+    if with_worker {
+        tasks.push(tokio::spawn(crate::worker::run(core.clone(), Box::new(SmtpTransport), shutdown.clone())));
+    }
+    let core2 = core.clone();
+    let limits = args.limits.clone();
+    let shutdown2 = shutdown.clone();
+    tasks.push(tokio::spawn(async move {
+        let mailboxes = match core2.store.mailboxes().await {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot list mailboxes; IMAP polling is off");
+                return;
+            }
+        };
+        let mut pollers = Vec::new();
+        for mb in mailboxes {
+            let Some(url) = mb.imap_url.clone() else { continue };
+            match resonanz_channels::imap::ImapSettings::from_url(&url) {
+                Ok(settings) => {
+                    tracing::info!(mailbox = %mb.name, "polling IMAP");
+                    pollers.push(tokio::spawn(crate::imap_poll::run(
+                        core2.clone(),
+                        mb.id,
+                        settings,
+                        limits.max_mail_bytes,
+                        Duration::from_secs(limits.imap_poll_seconds),
+                        shutdown2.clone(),
+                    )));
+                }
+                Err(e) => tracing::error!(mailbox = %mb.name, error = %e, "bad IMAP URL; not polling"),
+            }
+        }
+        for p in pollers {
+            let _ = p.await;
+        }
+    }));
+    tasks
+}
+
+pub async fn serve(core: Core, args: ServeArgs) -> anyhow::Result<()> {
+    if let Some((email, password)) = bootstrap_admin(&core).await? {
+        println!(
+            "Created the first administrator.\n  login:    {email}\n  password: {password}\nThis password is shown once; change it after signing in."
+        );
+    }
+    let max = args.limits.max_mail_bytes;
+    let state = resonanz_web::AppState {
+        core: core.clone(),
+        parse_mail: Arc::new(move |raw: &[u8]| parse_mail(raw, max)),
+        max_mail_bytes: max,
+    };
+    let app = resonanz_web::router(state);
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    tracing::info!(address = %listener.local_addr()?, "listening");
+    println!("Resonanz is listening on http://{}", listener.local_addr()?);
+
+    let (tx, rx) = watch::channel(false);
+    let tasks = start_background(&core, &args, !args.no_worker, &rx);
+    let mut rx_http = rx.clone();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let _ = rx_http.changed().await;
+    });
+    let signal = async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing in-flight requests and jobs");
+        let _ = tx.send(true);
+    };
+    let (served, ()) = tokio::join!(server, signal);
+    served?;
+    for t in tasks {
+        let _ = tokio::time::timeout(Duration::from_secs(30), t).await;
+    }
+    Ok(())
+}
+
+pub async fn worker(core: Core, args: ServeArgs) -> anyhow::Result<()> {
+    let (tx, rx) = watch::channel(false);
+    let tasks = start_background(&core, &args, true, &rx);
+    shutdown_signal().await;
+    let _ = tx.send(true);
+    for t in tasks {
+        let _ = tokio::time::timeout(Duration::from_secs(30), t).await;
+    }
+    Ok(())
+}

@@ -1,0 +1,73 @@
+//! The background worker: claims jobs from the database queue and runs them. Any number of workers
+//! (in `serve` processes or alone) can share one database; correctness lives in the job table.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use resonanz_core::jobs::{ClaimedJob, Job, JobOutcome, SendMail, backoff};
+use resonanz_core::outbound::MailTransport;
+use resonanz_core::service::Core;
+use tokio::sync::watch;
+
+use crate::adapters::Composer;
+
+/// Runs one due job if there is one. Returns whether a job ran.
+pub async fn run_one(core: &Core, transport: &dyn MailTransport) -> anyhow::Result<bool> {
+    let Some(job) = core.store.claim_job(core.clock.now()).await.context("claiming a job")? else {
+        return Ok(false);
+    };
+    let outcome = match dispatch(core, transport, &job).await {
+        Ok(outcome) => outcome,
+        // Storage trouble: try again later.
+        Err(e) => JobOutcome::Retry(format!("{e:#}")),
+    };
+    let now = core.clock.now();
+    match outcome {
+        JobOutcome::Done => core.store.complete_job(job.id, now).await?,
+        JobOutcome::Retry(err) if job.attempts < job.max_attempts => {
+            tracing::warn!(job = %job.id, name = %job.name, attempt = job.attempts, error = %err, "job failed, will retry");
+            core.store.retry_job(job.id, now + backoff(job.attempts), &err).await?
+        }
+        JobOutcome::Retry(err) | JobOutcome::Fail(err) => {
+            tracing::error!(job = %job.id, name = %job.name, error = %err, "job failed for good");
+            if job.name == SendMail::NAME
+                && let Ok(j) = job.decode::<SendMail>()
+            {
+                core.give_up_outbox(j.outbox_id, &err).await?;
+            }
+            core.store.fail_job(job.id, now, &err).await?
+        }
+    }
+    Ok(true)
+}
+
+async fn dispatch(core: &Core, transport: &dyn MailTransport, job: &ClaimedJob) -> anyhow::Result<JobOutcome> {
+    match job.name.as_str() {
+        SendMail::NAME => {
+            let j: SendMail = job.decode()?;
+            Ok(core.deliver_outbox(j.outbox_id, &Composer, transport).await?)
+        }
+        other => Ok(JobOutcome::Fail(format!("unknown job type {other}"))),
+    }
+}
+
+/// Runs jobs until `shutdown` turns true. A job in progress is finished first; a job interrupted
+/// by a crash is taken over by another worker when its lease ends.
+pub async fn run(core: Core, transport: Box<dyn MailTransport>, mut shutdown: watch::Receiver<bool>) {
+    tracing::info!("worker started");
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        match run_one(&core, transport.as_ref()).await {
+            Ok(true) => continue,
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = %format!("{e:#}"), "worker error"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+    tracing::info!("worker stopped");
+}

@@ -1,0 +1,179 @@
+//! The inbound loop against real servers: a mail delivered into a Dovecot mailbox is fetched over
+//! IMAP, an agent's reply leaves over real SMTP and arrives in the contact's mailbox, and the contact's
+//! answer threads back into the same case.
+
+use resonanz::adapters::SmtpTransport;
+use resonanz::imap_poll::poll_once;
+use resonanz_channels::imap::{self, ImapSession, ImapSettings};
+use resonanz_channels::mime::{ParseLimits, parse_mail};
+use resonanz_core::admin::NewMailbox;
+use resonanz_core::case::{CaseFilter, CaseStatus};
+use resonanz_core::message::Direction;
+use resonanz_core::outbound::OutboxStatus;
+use resonanz_core::service::ReplyInput;
+use resonanz_core::store::Store;
+use resonanz_core::user::Actor;
+use resonanz_testkit::mail::RawMail;
+use resonanz_testkit::{Db, TestCore, db_test};
+
+fn server(var: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| panic!("{var} is not set: run the tests with ./scripts/test"))
+}
+
+/// Fresh addresses per test: the test Dovecot gives every user name its own mailbox.
+fn imap_url(user: &str) -> String {
+    format!("imap://{}:secret@{}/INBOX", user.replace('@', "%40"), server("RESONANZ_TEST_IMAP"))
+}
+
+async fn mailbox(t: &TestCore, support: &str) -> resonanz_core::outbound::Mailbox {
+    t.core
+        .add_mailbox(
+            &Actor::System,
+            NewMailbox {
+                name: format!("Support {support}"),
+                address: support.into(),
+                display_name: "Zuschauerservice".into(),
+                signature: "Ihr Zuschauerservice\nTelefon 0800 123 456".into(),
+                imap_url: Some(imap_url(support)),
+                smtp_url: Some(format!("smtp://resonanz:secret@{}", server("RESONANZ_TEST_SMTP"))),
+                is_default: true,
+            },
+        )
+        .await
+        .unwrap()
+}
+
+async fn imap_in_smtp_out_and_the_answer_threads_back(db: Db) {
+    let t = TestCore::new(db).await;
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let support = format!("support-{tag}@resonanz.test");
+    let kunde = format!("erika-{tag}@example.test");
+    let mb = mailbox(&t, &support).await;
+    let support_imap = ImapSettings::from_url(&imap_url(&support)).unwrap();
+
+    let mut first = RawMail::new(
+        &format!("Erika Mustermann <{kunde}>"),
+        "Wiederholung „Tatort“?",
+        "Guten Tag,\nwann wird die Folge von Sonntag wiederholt?\nErika Mustermann",
+    );
+    first.to = support.clone();
+    imap::append(&support_imap, "INBOX", &first.bytes()).await.unwrap();
+
+    let mut session = ImapSession::connect(&support_imap).await.unwrap();
+    assert_eq!(poll_once(&t.core, mb.id, &mut session, 50 << 20).await.unwrap(), 1);
+    assert!(session.fetch_unseen().await.unwrap().is_empty(), "marked on the server after the commit");
+
+    let cases = t.core.list_cases(CaseFilter { limit: 10, ..Default::default() }).await.unwrap().items;
+    assert_eq!(cases.len(), 1);
+    let case = &cases[0];
+    assert_eq!(case.subject, "Wiederholung „Tatort“?");
+    assert_eq!(case.mailbox_id, Some(mb.id));
+
+    let (reply_id, outbox_id) = t
+        .core
+        .reply(
+            case.id,
+            t.agent.id,
+            ReplyInput {
+                text: "Guten Tag Frau Mustermann,\ndie Folge läuft am Mittwoch um 22:00 Uhr.".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(resonanz::worker::run_one(&t.core, &SmtpTransport).await.unwrap());
+    let outbox = t.store.outbox(outbox_id).await.unwrap().unwrap();
+    assert_eq!(outbox.status, OutboxStatus::Sent, "{:?}", outbox.last_error);
+    assert_eq!(t.store.job_counts().await.unwrap().done, 1);
+    assert!(!resonanz::worker::run_one(&t.core, &SmtpTransport).await.unwrap(), "nothing left to send");
+
+    // The contact's mailbox received it.
+    let kunde_imap = ImapSettings::from_url(&imap_url(&kunde)).unwrap();
+    let mut inbox = ImapSession::connect(&kunde_imap).await.unwrap();
+    let received = inbox.fetch_unseen().await.unwrap();
+    assert_eq!(received.len(), 1);
+    let got = parse_mail(&received[0].1, &ParseLimits::default()).unwrap();
+    let sent = t.store.message(reply_id).await.unwrap().unwrap();
+    assert_eq!(got.message_id, sent.message_id_header);
+    assert_eq!(got.in_reply_to, vec![first.message_id.clone().unwrap()]);
+    assert_eq!(got.subject, format!("Re: Wiederholung „Tatort“? [#R-{}]", case.number));
+    assert!(got.text_body.contains("die Folge läuft am Mittwoch"));
+    assert!(got.text_body.contains("Ihr Zuschauerservice"));
+    assert_eq!(got.from.unwrap().address, support);
+    // What was sent is stored as it was sent.
+    let stored = t.store.blob(sent.raw_sha256.as_deref().unwrap()).await.unwrap().unwrap();
+    assert_eq!(String::from_utf8_lossy(&stored), String::from_utf8_lossy(&received[0].1));
+
+    // Her answer threads back into the same case and reopens the waiting clock.
+    let mut answer =
+        RawMail::new(&format!("Erika Mustermann <{kunde}>"), &format!("AW: {}", got.subject), "Vielen Dank!")
+            .reply_to(got.message_id.as_deref().unwrap());
+    answer.to = support.clone();
+    imap::append(&support_imap, "INBOX", &answer.bytes()).await.unwrap();
+    let mut session = ImapSession::connect(&support_imap).await.unwrap();
+    assert_eq!(poll_once(&t.core, mb.id, &mut session, 50 << 20).await.unwrap(), 1);
+    let detail = t.core.case_detail(case.id).await.unwrap();
+    let directions: Vec<Direction> = detail.messages.iter().map(|m| m.message.direction).collect();
+    assert_eq!(directions, vec![Direction::Inbound, Direction::Outbound, Direction::Inbound]);
+    assert_eq!(detail.messages[1].delivery.as_deref(), Some("sent"));
+    assert_eq!(detail.case.status, CaseStatus::Open);
+    assert!(detail.case.waiting_since.is_some());
+    assert_eq!(t.core.list_cases(CaseFilter { limit: 10, ..Default::default() }).await.unwrap().items.len(), 1);
+}
+db_test!(imap_in_smtp_out_and_the_answer_threads_back, imap_in_smtp_out_and_the_answer_threads_back);
+
+async fn database_failure_leaves_the_mail_unseen_on_the_server(db: Db) {
+    let t = TestCore::new(db).await;
+    let support = format!("support-{}@resonanz.test", uuid::Uuid::new_v4().simple());
+    let mb = mailbox(&t, &support).await;
+    let settings = ImapSettings::from_url(&imap_url(&support)).unwrap();
+    let mut mail = RawMail::new("Max <max@example.de>", "Beschwerde", "Die Werbung ist zu laut.");
+    mail.to = support.clone();
+    imap::append(&settings, "INBOX", &mail.bytes()).await.unwrap();
+
+    t.store.close().await; // the database goes away mid-poll
+    let mut session = ImapSession::connect(&settings).await.unwrap();
+    assert!(poll_once(&t.core, mb.id, &mut session, 50 << 20).await.is_err());
+    let mut again = ImapSession::connect(&settings).await.unwrap();
+    let unseen = again.fetch_unseen().await.unwrap();
+    assert_eq!(unseen.len(), 1, "the mail stays unseen and is fetched again later");
+    assert_eq!(parse_mail(&unseen[0].1, &ParseLimits::default()).unwrap().subject, "Beschwerde");
+}
+db_test!(database_failure_leaves_the_mail_unseen_on_the_server, database_failure_leaves_the_mail_unseen_on_the_server);
+
+async fn permanent_smtp_failure_fails_the_outbox_entry(db: Db) {
+    let t = TestCore::new(db).await;
+    // The SMTP server refuses the wrong password with 535: retrying cannot help.
+    t.core
+        .add_mailbox(
+            &Actor::System,
+            NewMailbox {
+                name: "Falsch".into(),
+                address: "falsch@resonanz.test".into(),
+                smtp_url: Some(format!("smtp://resonanz:wrong@{}", server("RESONANZ_TEST_SMTP"))),
+                is_default: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let src = resonanz_core::mail::MailSource { label: "t".into(), mailbox_id: None };
+    let r = t
+        .core
+        .ingest_mail(&src, b"x", Ok(resonanz_testkit::mail::inbound("k@example.test", "K", "Frage", "?")))
+        .await
+        .unwrap();
+    let (_, outbox_id) = t
+        .core
+        .reply(r.case_id.unwrap(), t.agent.id, ReplyInput { text: "Antwort".into(), ..Default::default() })
+        .await
+        .unwrap();
+    assert!(resonanz::worker::run_one(&t.core, &SmtpTransport).await.unwrap());
+    let o = t.store.outbox(outbox_id).await.unwrap().unwrap();
+    assert_eq!(o.status, OutboxStatus::Failed);
+    assert!(o.last_error.unwrap().contains("535"));
+    assert_eq!(t.store.job_counts().await.unwrap().failed, 1);
+    let events = t.core.case_detail(r.case_id.unwrap()).await.unwrap().events;
+    assert!(events.iter().any(|e| e.action == "message.send_failed"));
+}
+db_test!(permanent_smtp_failure_fails_the_outbox_entry, permanent_smtp_failure_fails_the_outbox_entry);
