@@ -2,8 +2,9 @@
 # Start and stop the real servers that Resonanz's test suite talks to.
 #
 #   scripts/services.sh install      install missing Debian packages (only those)
-#   scripts/services.sh start DIR    start PostgreSQL, Dovecot (IMAP) and the SMTP
-#                                    relay under DIR, write DIR/env
+#   scripts/services.sh start DIR    start PostgreSQL, Dovecot (IMAP, IMAPS) and the
+#                                    SMTP relay (plain, STARTTLS, SMTPS) under DIR,
+#                                    write DIR/env
 #   scripts/services.sh stop DIR     stop everything started under DIR (by pid),
 #                                    remove DIR/env, keep logs and data;
 #                                    safe to run twice or after a failed start
@@ -19,11 +20,20 @@
 #                              (role `resonanz` is a superuser: tests CREATE DATABASE)
 #   RESONANZ_TEST_IMAP         127.0.0.1:PORT   Dovecot, plaintext IMAP, LOGIN/AUTHENTICATE PLAIN
 #                              any user name logs in with password `secret` and gets
-#                              its own mailbox (tests use fresh addresses per test)
+#                              its own mailbox (tests use fresh addresses per test);
+#                              STARTTLS is offered but not required
+#   RESONANZ_TEST_IMAPS        127.0.0.1:PORT   the same Dovecot, implicit TLS (imaps)
 #   RESONANZ_TEST_SMTP         127.0.0.1:PORT   scripts/smtp_relay.py: optional AUTH
 #                              PLAIN/LOGIN as resonanz/secret; mail to any address under a
 #                              .test domain lands in that Dovecot INBOX, other mail in DIR/smtp-out/
+#   RESONANZ_TEST_SMTP_STARTTLS 127.0.0.1:PORT  the same relay, STARTTLS required: before it
+#                              only EHLO/NOOP/STARTTLS/QUIT (else 530), AUTH offered after it
+#   RESONANZ_TEST_SMTPS        127.0.0.1:PORT   the same relay, implicit TLS (smtps)
 #   RESONANZ_TEST_SERVICES_DIR DIR
+#
+# All TLS listeners use a throw-away self-signed certificate for CN=localhost
+# (SAN DNS:localhost, IP:127.0.0.1) made at start, DIR/tls/cert.pem; clients
+# must trust it explicitly or skip verification (accept_invalid_certs=true).
 #
 # To run tests by hand against these services:
 #   scripts/services.sh start /tmp/rz && source /tmp/rz/env
@@ -32,8 +42,9 @@
 #
 # Layout of DIR:
 #   env                       the export lines above
-#   postgres.pid dovecot.pid smtp.pid
+#   postgres.pid dovecot.pid smtp.pid   (smtp.pid: one process for all three SMTP ports)
 #   postgres.log dovecot.log smtp.log
+#   tls/cert.pem tls/key.pem  the self-signed certificate and its key
 #   pg/ pgsock/               PostgreSQL cluster and its unix socket
 #   dovecot/                  dovecot.conf, run/ (base_dir), state/
 #   mail/USER/Maildir         mailboxes, owned by the unprivileged user resonanztest
@@ -152,9 +163,11 @@ pid_alive() {
 }
 
 # Wait until 127.0.0.1:$port answers with a greeting starting with $greeting.
+# With $6 = tls, the greeting is read after a TLS handshake (implicit TLS; the
+# certificate is not verified, only that the handshake works).
 # Fails early if process $pid (when given) dies; logs $logfile on failure.
 wait_greeting() {
-    local name=$1 port=$2 greeting=$3 pid=$4 logfile=$5
+    local name=$1 port=$2 greeting=$3 pid=$4 logfile=$5 tls=${6:-}
     local deadline=$((SECONDS + START_TIMEOUT)) got
     while ((SECONDS < deadline)); do
         if [[ -n "$pid" ]] && ! pid_alive "$pid"; then
@@ -162,11 +175,31 @@ wait_greeting() {
             die "$name exited during start-up (see $logfile)"
         fi
         # Connect, read the first bytes of the greeting, disconnect.
-        # shellcheck disable=SC2016 # $1/$2 are the inner shell's arguments
-        got=$(timeout 5 bash -c '
-            exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-            head -c "$2" <&3
-        ' _ "$port" "${#greeting}" 2>/dev/null || true)
+        if [[ "$tls" == tls ]]; then
+            got=$(timeout 5 "$SYSTEM_PYTHON" - "$port" "${#greeting}" 2>/dev/null <<'PY' || true
+import socket, ssl, sys
+port, want = int(sys.argv[1]), int(sys.argv[2])
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+with socket.create_connection(("127.0.0.1", port), timeout=4) as raw:
+    with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+        got = b""
+        while len(got) < want:
+            chunk = s.recv(want - len(got))
+            if not chunk:
+                break
+            got += chunk
+sys.stdout.write(got.decode("ascii", "replace"))
+PY
+            )
+        else
+            # shellcheck disable=SC2016 # $1/$2 are the inner shell's arguments
+            got=$(timeout 5 bash -c '
+                exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+                head -c "$2" <&3
+            ' _ "$port" "${#greeting}" 2>/dev/null || true)
+        fi
         if [[ "$got" == "$greeting" ]]; then
             return 0
         fi
@@ -213,6 +246,7 @@ cmd_install() {
     if ! deb_installed dovecot-imapd || ! command -v dovecot >/dev/null 2>&1; then
         need+=(dovecot-imapd)
     fi
+    command -v openssl >/dev/null 2>&1 || need+=(openssl)
     if ((${#need[@]})); then
         apt_install "${need[@]}" || die "apt-get install ${need[*]} failed"
     fi
@@ -252,6 +286,27 @@ cmd_install() {
 # ---------------------------------------------------------------------------
 # start
 # ---------------------------------------------------------------------------
+
+# A throw-away self-signed certificate for localhost / 127.0.0.1 in DIR/tls/,
+# used by Dovecot's imaps listener and the relay's STARTTLS and SMTPS ports.
+make_certificate() {
+    local dir=$1
+    command -v openssl >/dev/null 2>&1 || die "openssl not found; run scripts/services.sh install"
+    install -d -m 755 "$dir/tls"
+    # The key is read by root only (Dovecot's config process, the relay).
+    # CA:FALSE: `req -x509` makes a CA certificate by default, which rustls
+    # refuses as a server certificate for that reason alone
+    # (CaUsedAsEndEntity); as a plain end-entity certificate, verification
+    # fails the usual way for a self-signed one (UnknownIssuer).
+    if ! (umask 077 && openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
+        -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+        -addext basicConstraints=critical,CA:FALSE \
+        -keyout "$dir/tls/key.pem" -out "$dir/tls/cert.pem" >"$dir/tls/openssl.log" 2>&1); then
+        log_tail "$dir/tls/openssl.log"
+        die "could not create the test certificate"
+    fi
+    chmod 644 "$dir/tls/cert.pem"
+}
 
 start_postgres() {
     local dir=$1 port=$2 bindir
@@ -314,7 +369,7 @@ EOF
 }
 
 start_dovecot() {
-    local dir=$1 port=$2 uid gid
+    local dir=$1 port=$2 imaps_port=$3 uid gid
     command -v dovecot >/dev/null 2>&1 || die "dovecot not found; run scripts/services.sh install"
     ensure_mail_os_user
     uid=$(id -u "$MAIL_OS_USER")
@@ -351,8 +406,12 @@ log_path = $dir/dovecot.log
 info_log_path = $dir/dovecot.log
 debug_log_path = $dir/dovecot.log
 
-# Plaintext logins on loopback, no TLS.
-ssl = no
+# TLS with the throw-away certificate from DIR/tls/: implicit TLS on the imaps
+# listener, STARTTLS offered (not required) on the plaintext one. Plaintext
+# logins stay allowed on the plaintext listener (loopback only).
+ssl = yes
+ssl_cert = <$dir/tls/cert.pem
+ssl_key = <$dir/tls/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 # Tests try wrong passwords on purpose. Dovecot delays every failed login:
@@ -394,7 +453,9 @@ service imap-login {
     port = $port
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = $imaps_port
+    ssl = yes
   }
   # One login process serves many connections (faster than one per connection).
   service_count = 0
@@ -421,16 +482,21 @@ EOF
     done
     head -n 1 "$dir/dovecot/run/master.pid" >"$dir/dovecot.pid"
     wait_greeting Dovecot "$port" "* OK" "$(cat "$dir/dovecot.pid")" "$dir/dovecot.log"
+    wait_greeting "Dovecot (imaps)" "$imaps_port" "* OK" "$(cat "$dir/dovecot.pid")" "$dir/dovecot.log" tls
 }
 
 start_smtp() {
-    local dir=$1 port=$2 imap_port=$3 py u
+    local dir=$1 port=$2 starttls_port=$3 smtps_port=$4 imap_port=$5 py u
     py=$(smtp_python) || die "no Python with aiosmtpd; run scripts/services.sh install"
     install -d -m 755 "$dir/smtp-out"
     : >"$dir/smtp.log"
     local args=(
         "$SCRIPT_DIR/smtp_relay.py"
         --port "$port"
+        --starttls-port "$starttls_port"
+        --smtps-port "$smtps_port"
+        --tls-cert "$dir/tls/cert.pem"
+        --tls-key "$dir/tls/key.pem"
         --imap-port "$imap_port"
         --imap-password "$MAIL_PASSWORD"
         --spool-dir "$dir/smtp-out"
@@ -442,7 +508,11 @@ start_smtp() {
     # group leader, so setsid execs in place and $! is the Python process.
     setsid "$py" "${args[@]}" </dev/null >>"$dir/smtp.log" 2>&1 &
     echo $! >"$dir/smtp.pid"
-    wait_greeting "SMTP relay" "$port" "220 " "$(cat "$dir/smtp.pid")" "$dir/smtp.log"
+    local pid
+    pid=$(cat "$dir/smtp.pid")
+    wait_greeting "SMTP relay" "$port" "220 " "$pid" "$dir/smtp.log"
+    wait_greeting "SMTP relay (starttls)" "$starttls_port" "220 " "$pid" "$dir/smtp.log"
+    wait_greeting "SMTP relay (smtps)" "$smtps_port" "220 " "$pid" "$dir/smtp.log" tls
 }
 
 cmd_start() {
@@ -461,7 +531,7 @@ cmd_start() {
         fi
     done
     # Start from scratch: remove whatever a previous run left in DIR.
-    rm -rf "$dir/pg" "$dir/pgsock" "$dir/dovecot" "$dir/mail" "$dir/smtp-out" \
+    rm -rf "$dir/pg" "$dir/pgsock" "$dir/dovecot" "$dir/mail" "$dir/smtp-out" "$dir/tls" \
         "$dir/env" "$dir"/*.pid "$dir"/*.log
 
     # The service users must be able to reach DIR.
@@ -477,24 +547,30 @@ cmd_start() {
     # shellcheck disable=SC2064
     trap "rc=\$?; if ((rc != 0)); then cmd_stop $(printf %q "$dir") || true; fi" EXIT
 
-    local t0=$SECONDS ports pg_port imap_port smtp_port
-    ports=$(free_ports 3)
-    read -r pg_port imap_port smtp_port <<<"$ports"
-    [[ -n "$smtp_port" ]] || die "could not find free ports"
+    local t0=$SECONDS ports pg_port imap_port imaps_port smtp_port starttls_port smtps_port
+    ports=$(free_ports 6)
+    read -r pg_port imap_port imaps_port smtp_port starttls_port smtps_port <<<"$ports"
+    [[ -n "$smtps_port" ]] || die "could not find free ports"
 
+    make_certificate "$dir"
     start_postgres "$dir" "$pg_port"
-    start_dovecot "$dir" "$imap_port"
-    start_smtp "$dir" "$smtp_port" "$imap_port"
+    start_dovecot "$dir" "$imap_port" "$imaps_port"
+    start_smtp "$dir" "$smtp_port" "$starttls_port" "$smtps_port" "$imap_port"
 
     {
         printf 'export RESONANZ_TEST_PG_URL=%q\n' "postgres://resonanz:resonanz@127.0.0.1:$pg_port/postgres"
         printf 'export RESONANZ_TEST_IMAP=%q\n' "127.0.0.1:$imap_port"
+        printf 'export RESONANZ_TEST_IMAPS=%q\n' "127.0.0.1:$imaps_port"
         printf 'export RESONANZ_TEST_SMTP=%q\n' "127.0.0.1:$smtp_port"
+        printf 'export RESONANZ_TEST_SMTP_STARTTLS=%q\n' "127.0.0.1:$starttls_port"
+        printf 'export RESONANZ_TEST_SMTPS=%q\n' "127.0.0.1:$smtps_port"
         printf 'export RESONANZ_TEST_SERVICES_DIR=%q\n' "$dir"
     } >"$dir/env.tmp"
     mv "$dir/env.tmp" "$dir/env"
     trap - EXIT
-    log "up in $((SECONDS - t0))s: postgres 127.0.0.1:$pg_port, imap 127.0.0.1:$imap_port, smtp 127.0.0.1:$smtp_port (source $dir/env)"
+    log "up in $((SECONDS - t0))s: postgres 127.0.0.1:$pg_port, imap 127.0.0.1:$imap_port," \
+        "imaps 127.0.0.1:$imaps_port, smtp 127.0.0.1:$smtp_port, smtp+starttls 127.0.0.1:$starttls_port," \
+        "smtps 127.0.0.1:$smtps_port (source $dir/env)"
 }
 
 # ---------------------------------------------------------------------------

@@ -1,13 +1,24 @@
 #!/usr/bin/python3
 """Small SMTP server for Resonanz's test suite.
 
-Started by scripts/services.sh; not meant for production. It listens on one
-loopback port and:
+Started by scripts/services.sh; not meant for production. It listens on up to
+three loopback ports, all in this one process and with the same behaviour
+otherwise:
 
-* speaks ESMTP (EHLO, 8BITMIME, SMTPUTF8) without TLS;
-* offers AUTH PLAIN and AUTH LOGIN over plaintext (this is loopback only) and
-  accepts exactly one credential, user ``resonanz`` / password ``secret``;
-  any other credential gets ``535 5.7.8``;
+* ``--port``: plaintext ESMTP (EHLO, 8BITMIME, SMTPUTF8), no TLS; AUTH is
+  offered over plaintext (this is loopback only);
+* ``--starttls-port`` (needs ``--tls-cert``/``--tls-key``): ESMTP that
+  offers STARTTLS and requires it: before STARTTLS only EHLO, NOOP, STARTTLS
+  and QUIT are accepted, everything else (AUTH, MAIL, ...) gets
+  ``530 Must issue a STARTTLS command first``; AUTH is advertised only after
+  STARTTLS;
+* ``--smtps-port`` (needs ``--tls-cert``/``--tls-key``): implicit TLS (SMTPS),
+  TLS from the first byte, AUTH offered right after EHLO.
+
+On every port it:
+
+* offers AUTH PLAIN and AUTH LOGIN and accepts exactly one credential, user
+  ``resonanz`` / password ``secret``; any other credential gets ``535 5.7.8``;
 * also accepts mail from clients that do not authenticate (AUTH is optional);
 * for every accepted message, delivers it to each recipient that is a user of
   the test Dovecot server by IMAP APPEND into that user's INBOX, and stores
@@ -40,11 +51,12 @@ import json
 import logging
 import os
 import signal
+import ssl
 import sys
 import time
 
 try:
-    from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+    from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword, TLSSetupException
 except ImportError as exc:  # pragma: no cover - reported by services.sh
     sys.stderr.write(f"smtp_relay: cannot import aiosmtpd: {exc}\n")
     sys.exit(3)
@@ -130,6 +142,16 @@ class Relay:
         )
         return "250 OK"
 
+    async def handle_exception(self, error):
+        # Tests make clients reject our self-signed certificate on purpose; a
+        # STARTTLS handshake the client aborted is one log line, not a traceback.
+        # (aiosmtpd closes such a connection without sending this status.)
+        if isinstance(error, TLSSetupException):
+            log.info("STARTTLS handshake failed: %s", error.__cause__ or error)
+        else:
+            log.exception("SMTP session exception")
+        return f"500 Error: ({type(error).__name__}) {error}"
+
     def append_imap(self, user, raw):
         """IMAP APPEND raw (unmodified) into user's INBOX."""
         conn = imaplib.IMAP4(self.imap_host, self.imap_port, timeout=30)
@@ -162,36 +184,89 @@ class Relay:
             os.replace(tmp, base + suffix)
 
 
+def tls_context(cert_file, key_file):
+    """Server-side TLS context with the (self-signed) test certificate."""
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert_file, key_file)
+    return ctx
+
+
+def silence_tls_handshake_errors(loop, context):
+    """Event-loop exception handler: tests make clients reject our self-signed
+    certificate on purpose; log those aborted handshakes in one line instead
+    of a traceback, and everything else as usual."""
+    exc = context.get("exception")
+    if isinstance(exc, (ssl.SSLError, ConnectionResetError, BrokenPipeError)):
+        log.info("TLS connection aborted: %s", exc)
+        return
+    loop.default_exception_handler(context)
+
+
 async def serve(args):
     relay = Relay(args.imap_host, args.imap_port, args.imap_user, args.imap_password, args.spool_dir)
     loop = asyncio.get_running_loop()
-    factory = functools.partial(
-        SMTP,
-        relay,
-        hostname="resonanz-test-smtp",
-        ident="Resonanz test SMTP",
-        enable_SMTPUTF8=True,
-        decode_data=False,
-        auth_required=False,  # AUTH is optional
-        auth_require_tls=False,  # plaintext AUTH on loopback
-        authenticator=authenticator,
-        loop=loop,
-    )
-    server = await loop.create_server(factory, host=args.host, port=args.port)
+    loop.set_exception_handler(silence_tls_handshake_errors)
+
+    def factory(ident, **tls):
+        return functools.partial(
+            SMTP,
+            relay,
+            hostname="resonanz-test-smtp",
+            ident=f"Resonanz test SMTP ({ident})",
+            enable_SMTPUTF8=True,
+            decode_data=False,
+            auth_required=False,  # AUTH is optional
+            authenticator=authenticator,
+            loop=loop,
+            **tls,
+        )
+
+    # (name, port, protocol factory, ssl context for implicit TLS)
+    listeners = [
+        # Plaintext AUTH on loopback.
+        ("plain", args.port, factory("plain", auth_require_tls=False), None),
+    ]
+    if args.starttls_port or args.smtps_port:
+        if not (args.tls_cert and args.tls_key):
+            raise SystemExit("smtp_relay: --starttls-port/--smtps-port need --tls-cert and --tls-key")
+        ctx = tls_context(args.tls_cert, args.tls_key)
+        if args.starttls_port:
+            # AUTH (and MAIL) only after STARTTLS.
+            listeners.append((
+                "starttls",
+                args.starttls_port,
+                factory("starttls", tls_context=ctx, require_starttls=True, auth_require_tls=True),
+                None,
+            ))
+        if args.smtps_port:
+            # aiosmtpd does not know the transport is already TLS (that only
+            # counts after its own STARTTLS), so it must not insist on TLS for
+            # AUTH here; the connection is encrypted from the first byte.
+            listeners.append(("smtps", args.smtps_port, factory("smtps", auth_require_tls=False), ctx))
+
+    servers = []
+    for name, port, proto, ssl_ctx in listeners:
+        servers.append(await loop.create_server(proto, host=args.host, port=port, ssl=ssl_ctx))
+        log.info("listening on %s:%d (%s)", args.host, port, name)
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    log.info("listening on %s:%d", args.host, args.port)
     await stop.wait()
     log.info("stopping")
-    server.close()
-    await server.wait_closed()
+    for server in servers:
+        server.close()
+    for server in servers:
+        await server.wait_closed()
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--port", type=int, required=True, help="plaintext SMTP port")
+    p.add_argument("--starttls-port", type=int, help="SMTP port that requires STARTTLS")
+    p.add_argument("--smtps-port", type=int, help="SMTP port with implicit TLS")
+    p.add_argument("--tls-cert", help="PEM certificate for the TLS ports")
+    p.add_argument("--tls-key", help="PEM private key for the TLS ports")
     p.add_argument("--imap-host", default="127.0.0.1")
     p.add_argument("--imap-port", type=int, required=True)
     p.add_argument("--imap-user", action="append", default=[], help="Dovecot user (repeatable)")

@@ -41,6 +41,13 @@ pub fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 
+/// One mail to ingest: where it came from, its raw bytes, and the parse of them (or why parsing failed).
+pub struct IngestItem<'a> {
+    pub source: &'a MailSource,
+    pub raw: &'a [u8],
+    pub parsed: Result<InboundMail, String>,
+}
+
 impl Core {
     /// Ingests one mail. `parsed` is the channels crate's parse of `raw`, or the reason it failed;
     /// a failure is quarantined with the raw bytes, never dropped. Returns an error only when
@@ -51,19 +58,57 @@ impl Core {
         raw: &[u8],
         parsed: Result<InboundMail, String>,
     ) -> CoreResult<IngestReport> {
+        let mut tx = self.store.begin().await?;
+        let report = self.ingest_in(tx.as_mut(), source, raw, parsed.as_ref().map_err(String::as_str)).await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    /// Ingests several mails in one transaction: the same rules as [`Core::ingest_mail`], with the
+    /// cost of a commit shared. If the batch fails, every mail is retried alone, so one bad apple
+    /// cannot hold the others back; the error of a mail that fails alone is returned in its place.
+    pub async fn ingest_batch(&self, items: Vec<IngestItem<'_>>) -> Vec<CoreResult<IngestReport>> {
+        let batch = async {
+            let mut tx = self.store.begin().await?;
+            let mut reports = Vec::with_capacity(items.len());
+            for item in &items {
+                let parsed = item.parsed.as_ref().map_err(String::as_str);
+                reports.push(self.ingest_in(tx.as_mut(), item.source, item.raw, parsed).await?);
+            }
+            tx.commit().await?;
+            Ok::<_, CoreError>(reports)
+        };
+        match batch.await {
+            Ok(reports) => reports.into_iter().map(Ok).collect(),
+            Err(_) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    out.push(self.ingest_mail(item.source, item.raw, item.parsed).await);
+                }
+                out
+            }
+        }
+    }
+
+    async fn ingest_in(
+        &self,
+        tx: &mut dyn Tx,
+        source: &MailSource,
+        raw: &[u8],
+        parsed: Result<&InboundMail, &str>,
+    ) -> CoreResult<IngestReport> {
         let mail = match parsed {
             Ok(mail) => mail,
-            Err(reason) => return self.quarantine_mail(source, raw, &reason).await,
+            Err(reason) => return self.quarantine_in(tx, source, raw, reason).await,
         };
         let Some(from) = mail.from.as_ref().and_then(|f| EmailAddress::parse(&f.address).ok()) else {
-            return self.quarantine_mail(source, raw, "the sender address is missing or invalid").await;
+            return self.quarantine_in(tx, source, raw, "the sender address is missing or invalid").await;
         };
         let raw_sha = sha256_hex(raw);
         // Without a Message-ID the raw bytes identify the mail.
         let dedupe_key = mail.message_id.clone().unwrap_or_else(|| format!("sha256:{raw_sha}"));
         let now = self.clock.now();
 
-        let mut tx = self.store.begin().await?;
         if let Some(existing) = tx.message_by_header(&dedupe_key).await? {
             return Ok(IngestReport {
                 source: source.label.clone(),
@@ -76,13 +121,12 @@ impl Core {
             });
         }
 
-        let contact_id =
-            resolve_sender(tx.as_mut(), &from, mail.from.as_ref().and_then(|f| f.name.clone()), &mail, now).await?;
+        let contact_id = resolve_sender(tx, &from, mail.from.as_ref().and_then(|f| f.name.clone()), &mail, now).await?;
         if mail.auto_kind == AutoKind::Bounce {
-            mark_failing(tx.as_mut(), &mail, now).await?;
+            mark_failing(tx, &mail, now).await?;
         }
 
-        let existing_case = find_thread(tx.as_mut(), &mail).await?;
+        let existing_case = find_thread(tx, &mail).await?;
         let actor = Actor::Contact(contact_id);
         let (mut case, created) = match existing_case {
             Some(case) => (case, false),
@@ -186,7 +230,6 @@ impl Core {
             }),
         ))
         .await?;
-        tx.commit().await?;
 
         Ok(IngestReport {
             source: source.label.clone(),
@@ -199,7 +242,13 @@ impl Core {
         })
     }
 
-    async fn quarantine_mail(&self, source: &MailSource, raw: &[u8], reason: &str) -> CoreResult<IngestReport> {
+    async fn quarantine_in(
+        &self,
+        tx: &mut dyn Tx,
+        source: &MailSource,
+        raw: &[u8],
+        reason: &str,
+    ) -> CoreResult<IngestReport> {
         let now = self.clock.now();
         let entry = QuarantineEntry {
             id: QuarantineId::new(now),
@@ -212,7 +261,6 @@ impl Core {
             created_at: now,
             released_at: None,
         };
-        let mut tx = self.store.begin().await?;
         tx.put_blob(&entry.raw_sha256, raw).await?;
         tx.insert_quarantine(&entry).await?;
         tx.append_audit(
@@ -220,7 +268,6 @@ impl Core {
                 .after(serde_json::json!({"source": entry.source, "reason": entry.reason, "size": entry.size})),
         )
         .await?;
-        tx.commit().await?;
         Ok(IngestReport {
             source: source.label.clone(),
             status: IngestStatus::Quarantined,

@@ -146,8 +146,15 @@ impl Core {
             Some(to) if !to.is_empty() => to,
             _ => {
                 let contact = tx.contact(case.contact_id).await?.ok_or(CoreError::NotFound("contact"))?;
-                let from_last =
-                    last_in.as_ref().filter(|m| m.auto_kind == AutoKind::None).and_then(|m| m.from_addr.clone());
+                // The address the contact last wrote from, unless mail to it bounced since; then any
+                // working address of the contact.
+                let working =
+                    |addr: &String| contact.identities.iter().any(|i| &i.value == addr && i.failing_since.is_none());
+                let from_last = last_in
+                    .as_ref()
+                    .filter(|m| m.auto_kind == AutoKind::None)
+                    .and_then(|m| m.from_addr.clone())
+                    .filter(working);
                 let fallback = contact.identities.iter().find(|i| i.failing_since.is_none()).map(|i| i.value.clone());
                 match from_last.or(fallback) {
                     Some(addr) => vec![addr],
@@ -155,7 +162,7 @@ impl Core {
                         return Err(CoreError::invalid(
                             "to",
                             "no_recipient",
-                            "the contact has no working e-mail address",
+                            "the contact has no working e-mail address: name a recipient",
                         ));
                     }
                 }

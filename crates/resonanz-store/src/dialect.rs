@@ -2,13 +2,19 @@
 
 use resonanz_core::store::Backend;
 
-/// Inserts a message's search document ($1 message id, $2 case id, $3 document).
-pub(crate) fn insert_search(backend: Backend) -> &'static str {
+/// The start of a multi-row insert of search documents (message id, case id, document).
+pub(crate) fn insert_search_prefix(backend: Backend) -> &'static str {
     match backend {
-        Backend::Sqlite => "INSERT INTO message_search (message_id, case_id, doc) VALUES ($1, $2, $3)",
-        Backend::Postgres => {
-            "INSERT INTO message_search (message_id, case_id, tsv) VALUES ($1, $2, to_tsvector('simple', $3))"
-        }
+        Backend::Sqlite => "INSERT INTO message_search (message_id, case_id, doc)",
+        Backend::Postgres => "INSERT INTO message_search (message_id, case_id, tsv)",
+    }
+}
+
+/// One row of that insert, from its three placeholders.
+pub(crate) fn search_row(backend: Backend, p: &[String]) -> String {
+    match backend {
+        Backend::Sqlite => format!("({}, {}, {})", p[0], p[1], p[2]),
+        Backend::Postgres => format!("({}, {}, to_tsvector('simple', {}))", p[0], p[1], p[2]),
     }
 }
 

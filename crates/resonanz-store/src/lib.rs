@@ -8,6 +8,7 @@ mod dialect;
 mod migrate;
 mod reads;
 mod rows;
+mod seed;
 mod tx;
 
 use std::str::FromStr;
@@ -19,6 +20,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
 pub use migrate::{MIGRATIONS, Migration, migrations_for};
+pub use seed::{FIRST_NAMES, LAST_NAMES, SeedOptions, TOPICS};
 
 /// Storage on SQLite or PostgreSQL.
 #[derive(Clone)]
@@ -83,6 +85,10 @@ impl SqlStore {
                     conn.execute("PRAGMA synchronous = NORMAL").await?;
                     conn.execute("PRAGMA foreign_keys = ON").await?;
                     conn.execute("PRAGMA busy_timeout = 30000").await?;
+                    // Reads of hot pages come from memory instead of a read() per page.
+                    conn.execute("PRAGMA cache_size = -32000").await?;
+                    conn.execute("PRAGMA mmap_size = 268435456").await?;
+                    conn.execute("PRAGMA temp_store = MEMORY").await?;
                     Ok(())
                 })
             });

@@ -1,6 +1,8 @@
-//! Write transactions. Each begins by taking the audit head row, which serialises writers on both
-//! backends: SQLite takes its write lock up front (no lock upgrade can fail later) and PostgreSQL
-//! keeps the audit chain linear.
+//! Write transactions. Each begins by taking the one `write_head` row, which serialises writers on
+//! both backends: SQLite takes its write lock up front (no lock upgrade can fail later) and
+//! PostgreSQL keeps the audit chain linear. The row also holds the audit chain's head and the last
+//! case number; a transaction keeps them in memory, buffers its audit events and writes both back
+//! at commit, so an audited change costs no extra round trips until then.
 
 use async_trait::async_trait;
 use resonanz_core::audit::{AuditEvent, NewAuditEvent};
@@ -22,13 +24,159 @@ use crate::{SqlStore, db_err, dialect};
 pub(crate) struct SqlTx {
     pub(crate) tx: Transaction<'static, Any>,
     pub(crate) backend: Backend,
+    audit_seq: i64,
+    audit_hash: String,
+    case_number: i64,
+    head_changed: bool,
+    pending_audit: Vec<AuditEvent>,
+    /// Rows that nothing in a transaction reads back (blobs, attachments, search documents) are
+    /// written in multi-row statements at commit: on SQLite every statement is a round trip to the
+    /// database thread, and ingest is dominated by those round trips.
+    pending_blobs: Vec<(String, Vec<u8>)>,
+    pending_attachments: Vec<Attachment>,
+    pending_search: Vec<(String, String, String)>,
+}
+
+/// A value bound into a buffered multi-row insert.
+enum Val {
+    S(String),
+    OptS(Option<String>),
+    I(i64),
+    B(Vec<u8>),
 }
 
 impl SqlStore {
     pub(crate) async fn begin_tx(&self) -> CoreResult<SqlTx> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
-        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1").execute(&mut *tx).await.map_err(db_err)?;
-        Ok(SqlTx { tx, backend: self.backend })
+        let head = sqlx::query(
+            "UPDATE write_head SET audit_seq = audit_seq WHERE id = 1 RETURNING audit_seq, audit_hash, case_number",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        Ok(SqlTx {
+            audit_seq: head.try_get("audit_seq").map_err(db_err)?,
+            audit_hash: head.try_get("audit_hash").map_err(db_err)?,
+            case_number: head.try_get("case_number").map_err(db_err)?,
+            head_changed: false,
+            pending_audit: Vec::new(),
+            pending_blobs: Vec::new(),
+            pending_attachments: Vec::new(),
+            pending_search: Vec::new(),
+            tx,
+            backend: self.backend,
+        })
+    }
+}
+
+impl SqlTx {
+    /// Inserts `rows` with as few statements as the parameter limits allow. `row` renders the
+    /// placeholders of one row from its parameter numbers.
+    async fn insert_rows(
+        &mut self,
+        prefix: &str,
+        suffix: &str,
+        rows: Vec<Vec<Val>>,
+        row: impl Fn(&[String]) -> String,
+    ) -> CoreResult<()> {
+        let Some(width) = rows.first().map(Vec::len) else { return Ok(()) };
+        // Both backends accept far more, but shorter statements are cached better.
+        let per_statement = (2000 / width).max(1);
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_statement).collect();
+            let mut placeholders = Vec::with_capacity(chunk.len());
+            let mut n = 0;
+            for _ in &chunk {
+                let ps: Vec<String> = (0..width)
+                    .map(|_| {
+                        n += 1;
+                        format!("${n}")
+                    })
+                    .collect();
+                placeholders.push(row(&ps));
+            }
+            let sql = format!("{prefix} VALUES {} {suffix}", placeholders.join(", "));
+            let mut q = sqlx::query(&sql);
+            for v in chunk.into_iter().flatten() {
+                q = match v {
+                    Val::S(s) => q.bind(s),
+                    Val::OptS(s) => q.bind(s),
+                    Val::I(i) => q.bind(i),
+                    Val::B(b) => q.bind(b),
+                };
+            }
+            q.execute(&mut *self.tx).await.map_err(db_err)?;
+        }
+        Ok(())
+    }
+
+    /// Writes every buffered row, parents before children (blobs before the rows referring to them).
+    async fn flush(&mut self) -> CoreResult<()> {
+        let mut seen = std::collections::HashSet::new();
+        let blobs: Vec<Vec<Val>> = std::mem::take(&mut self.pending_blobs)
+            .into_iter()
+            .filter(|(sha, _)| seen.insert(sha.clone()))
+            .map(|(sha, data)| vec![Val::S(sha), Val::I(data.len() as i64), Val::B(data)])
+            .collect();
+        // Stored once by hash: bytes stored before are left as they are.
+        self.insert_rows("INSERT INTO blobs (sha256, size, data)", "ON CONFLICT DO NOTHING", blobs, |p| {
+            format!("({})", p.join(", "))
+        })
+        .await?;
+        let attachments: Vec<Vec<Val>> = std::mem::take(&mut self.pending_attachments)
+            .into_iter()
+            .map(|a| {
+                vec![
+                    Val::S(a.id.to_string()),
+                    Val::S(a.message_id.to_string()),
+                    Val::S(a.filename),
+                    Val::S(a.content_type),
+                    Val::I(a.size),
+                    Val::S(a.sha256),
+                    Val::OptS(a.content_id),
+                    Val::I(a.inline as i64),
+                ]
+            })
+            .collect();
+        self.insert_rows(
+            "INSERT INTO attachments (id, message_id, filename, content_type, size, sha256, content_id, inline)",
+            "",
+            attachments,
+            |p| format!("({})", p.join(", ")),
+        )
+        .await?;
+        let search: Vec<Vec<Val>> = std::mem::take(&mut self.pending_search)
+            .into_iter()
+            .map(|(m, c, d)| vec![Val::S(m), Val::S(c), Val::S(d)])
+            .collect();
+        let backend = self.backend;
+        self.insert_rows(dialect::insert_search_prefix(backend), "", search, |p| dialect::search_row(backend, p))
+            .await?;
+        let audit: Vec<Vec<Val>> = std::mem::take(&mut self.pending_audit)
+            .into_iter()
+            .map(|e| {
+                vec![
+                    Val::I(e.seq),
+                    Val::S(e.actor),
+                    Val::S(e.action),
+                    Val::S(e.subject_type),
+                    Val::S(e.subject_id),
+                    Val::OptS(e.before),
+                    Val::OptS(e.after),
+                    Val::I(e.at_micros),
+                    Val::S(e.prev_hash),
+                    Val::S(e.hash),
+                ]
+            })
+            .collect();
+        self.insert_rows(
+            "INSERT INTO audit_log (seq, actor, action, subject_type, subject_id, before_json, after_json, at, prev_hash, hash)",
+            "",
+            audit,
+            |p| format!("({})", p.join(", ")),
+        )
+        .await
     }
 }
 
@@ -47,19 +195,23 @@ macro_rules! exec {
 
 #[async_trait]
 impl Tx for SqlTx {
-    async fn commit(self: Box<Self>) -> CoreResult<()> {
+    async fn commit(mut self: Box<Self>) -> CoreResult<()> {
+        self.flush().await?;
+        if self.head_changed {
+            sqlx::query("UPDATE write_head SET audit_seq = $1, audit_hash = $2, case_number = $3 WHERE id = 1")
+                .bind(self.audit_seq)
+                .bind(self.audit_hash.clone())
+                .bind(self.case_number)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_err)?;
+        }
         self.tx.commit().await.map_err(db_err)
     }
 
     async fn append_audit(&mut self, e: NewAuditEvent) -> CoreResult<()> {
-        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
-        let prev_seq: i64 = head.try_get("seq").map_err(db_err)?;
-        let prev_hash: String = head.try_get("hash").map_err(db_err)?;
         let mut event = AuditEvent {
-            seq: prev_seq + 1,
+            seq: self.audit_seq + 1,
             actor: e.actor.label(),
             action: e.action,
             subject_type: e.subject_type,
@@ -67,27 +219,15 @@ impl Tx for SqlTx {
             before: e.before.as_ref().map(|v| v.to_string()),
             after: e.after.as_ref().map(|v| v.to_string()),
             at_micros: micros(e.at),
-            prev_hash,
+            prev_hash: self.audit_hash.clone(),
             hash: String::new(),
         };
         event.hash = event.expected_hash();
-        let (seq, hash) = (event.seq, event.hash.clone());
-        exec!(
-            self,
-            "INSERT INTO audit_log (seq, actor, action, subject_type, subject_id, before_json, after_json, at, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            event.seq,
-            event.actor,
-            event.action,
-            event.subject_type,
-            event.subject_id,
-            event.before,
-            event.after,
-            event.at_micros,
-            event.prev_hash,
-            event.hash
-        )?;
-        exec!(self, "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", seq, hash)
+        self.audit_seq = event.seq;
+        self.audit_hash = event.hash.clone();
+        self.head_changed = true;
+        self.pending_audit.push(event);
+        Ok(())
     }
 
     async fn enqueue_job(&mut self, j: &NewJob) -> CoreResult<bool> {
@@ -111,13 +251,10 @@ impl Tx for SqlTx {
     }
 
     async fn put_blob(&mut self, sha256: &str, data: &[u8]) -> CoreResult<()> {
-        exec!(
-            self,
-            "INSERT INTO blobs (sha256, size, data) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            sha256.to_string(),
-            data.len() as i64,
-            data.to_vec()
-        )
+        if !self.pending_blobs.iter().any(|(s, _)| s == sha256) {
+            self.pending_blobs.push((sha256.to_string(), data.to_vec()));
+        }
+        Ok(())
     }
 
     async fn message_by_header(&mut self, header: &str) -> CoreResult<Option<Message>> {
@@ -152,10 +289,10 @@ impl Tx for SqlTx {
     }
 
     async fn next_case_number(&mut self) -> CoreResult<i64> {
-        // Writers are serialised (see `begin_tx`), so max + 1 is race-free.
-        let n: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(number) FROM cases").fetch_one(&mut *self.tx).await.map_err(db_err)?;
-        Ok(n.unwrap_or(1000) + 1)
+        // Writers are serialised by the head row, so the counter cannot be handed out twice.
+        self.case_number += 1;
+        self.head_changed = true;
+        Ok(self.case_number)
     }
 
     async fn insert_case(&mut self, c: &Case) -> CoreResult<()> {
@@ -300,8 +437,8 @@ impl Tx for SqlTx {
             m.raw_sha256.clone(),
             micros(m.created_at)
         )?;
-        let sql = dialect::insert_search(self.backend);
-        exec!(self, sql, m.id.to_string(), m.case_id.to_string(), search_document.to_string())
+        self.pending_search.push((m.id.to_string(), m.case_id.to_string(), search_document.to_string()));
+        Ok(())
     }
 
     async fn last_inbound_message(&mut self, case_id: CaseId) -> CoreResult<Option<Message>> {
@@ -322,19 +459,8 @@ impl Tx for SqlTx {
     }
 
     async fn insert_attachment(&mut self, a: &Attachment) -> CoreResult<()> {
-        exec!(
-            self,
-            "INSERT INTO attachments (id, message_id, filename, content_type, size, sha256, content_id, inline) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            a.id.to_string(),
-            a.message_id.to_string(),
-            a.filename.clone(),
-            a.content_type.clone(),
-            a.size,
-            a.sha256.clone(),
-            a.content_id.clone(),
-            a.inline as i64
-        )
+        self.pending_attachments.push(a.clone());
+        Ok(())
     }
 
     async fn mailbox(&mut self, id: MailboxId) -> CoreResult<Option<Mailbox>> {
@@ -409,6 +535,8 @@ impl Tx for SqlTx {
     }
 
     async fn insert_quarantine(&mut self, q: &QuarantineEntry) -> CoreResult<()> {
+        // The entry refers to its raw bytes, which may still be buffered.
+        self.flush().await?;
         exec!(
             self,
             "INSERT INTO quarantine (id, source, reason, raw_sha256, size, mailbox_id, status, created_at, released_at) \

@@ -9,6 +9,7 @@ mod mime_fixtures;
 mod mime_robustness;
 mod outgoing;
 mod servers;
+mod servers_tls;
 
 use std::path::PathBuf;
 

@@ -11,7 +11,7 @@ use resonanz_channels::imap::{self, ImapError, ImapSession, ImapSettings};
 use resonanz_channels::mime::parse_mail;
 use resonanz_channels::smtp::{self, SmtpSettings};
 
-fn service(var: &str) -> String {
+pub(crate) fn service(var: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| {
         panic!(
             "{var} is not set: these tests need the real IMAP and SMTP servers. \
@@ -21,7 +21,7 @@ fn service(var: &str) -> String {
 }
 
 /// A name no other test run uses, for folders and subjects.
-fn unique(prefix: &str) -> String {
+pub(crate) fn unique(prefix: &str) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
     format!("{prefix}-{}-{nanos}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))

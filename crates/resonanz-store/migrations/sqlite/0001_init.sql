@@ -167,12 +167,16 @@ CREATE TABLE jobs (
 );
 CREATE UNIQUE INDEX jobs_idempotency ON jobs (idempotency_key) WHERE state IN ('queued', 'running');
 CREATE INDEX jobs_due ON jobs (state, run_at);
-CREATE TABLE audit_head (
+-- One row that every write transaction takes first: it serialises writers and holds the head of
+-- the audit chain and the last case number.
+CREATE TABLE write_head (
     id BIGINT PRIMARY KEY,
-    seq BIGINT NOT NULL,
-    hash TEXT NOT NULL
+    audit_seq BIGINT NOT NULL,
+    audit_hash TEXT NOT NULL,
+    case_number BIGINT NOT NULL
 );
-INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+INSERT INTO write_head (id, audit_seq, audit_hash, case_number)
+VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000', 1000);
 CREATE TABLE audit_log (
     seq BIGINT PRIMARY KEY,
     actor TEXT NOT NULL,

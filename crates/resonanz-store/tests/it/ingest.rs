@@ -207,6 +207,28 @@ async fn bounce_marks_address_failing_and_auto_reply_does_not_reopen(db: Db) {
     let contact = t.core.case_detail(case_id).await.unwrap().contact.unwrap();
     assert!(contact.identities[0].failing_since.is_some());
     assert_eq!(contact.identities[0].failure_reason.as_deref(), Some("5.1.1 user unknown"));
+
+    // A reply does not go to the failing address unless an agent names it.
+    let err = t
+        .core
+        .reply(case_id, t.agent.id, resonanz_core::service::ReplyInput { text: "Hallo".into(), ..Default::default() })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, resonanz_core::CoreError::Invalid(ref f) if f[0].code == "no_recipient"));
+    let explicit = resonanz_core::service::ReplyInput {
+        text: "Hallo".into(),
+        to: Some(vec!["weg@example.de".into()]),
+        ..Default::default()
+    };
+    t.core.reply(case_id, t.agent.id, explicit).await.unwrap();
+
+    // Writing again from the address shows it works: it is no longer failing.
+    t.core
+        .ingest_mail(&src(), b"4", Ok(inbound("weg@example.de", "Weg", "Wieder da", "Neue Adresse geht.")))
+        .await
+        .unwrap();
+    let contact = t.core.case_detail(case_id).await.unwrap().contact.unwrap();
+    assert!(contact.identities[0].failing_since.is_none());
 }
 db_test!(
     bounce_marks_address_failing_and_auto_reply_does_not_reopen,
