@@ -121,12 +121,12 @@ impl Core {
             });
         }
 
-        let contact_id = resolve_sender(tx, &from, mail.from.as_ref().and_then(|f| f.name.clone()), &mail, now).await?;
+        let contact_id = resolve_sender(tx, &from, mail.from.as_ref().and_then(|f| f.name.clone()), mail, now).await?;
         if mail.auto_kind == AutoKind::Bounce {
-            mark_failing(tx, &mail, now).await?;
+            mark_failing(tx, mail, now).await?;
         }
 
-        let existing_case = find_thread(tx, &mail).await?;
+        let existing_case = find_thread(tx, mail).await?;
         let actor = Actor::Contact(contact_id);
         let (mut case, created) = match existing_case {
             Some(case) => (case, false),
