@@ -147,7 +147,7 @@ impl SqlStore {
                 let k = done + i;
                 // Spread creation over two years, oldest first.
                 let created = now - chrono::Duration::seconds(((opts.cases - k) * 63) as i64);
-                if k % 2 == 0 {
+                if k.is_multiple_of(2) {
                     contact = ContactId::new(created);
                     let first = FIRST_NAMES[rng.below(FIRST_NAMES.len() as u64) as usize];
                     let last = LAST_NAMES[rng.below(LAST_NAMES.len() as u64) as usize];
