@@ -2,19 +2,29 @@
 
 use resonanz_core::store::Backend;
 
-/// The start of a multi-row insert of search documents (message id, case id, document).
+use crate::tx::Val;
+
+/// The start of a multi-row insert of search documents.
 pub(crate) fn insert_search_prefix(backend: Backend) -> &'static str {
     match backend {
         Backend::Sqlite => "INSERT INTO message_search (message_id, case_id, doc)",
-        Backend::Postgres => "INSERT INTO message_search (message_id, case_id, tsv)",
+        Backend::Postgres => "INSERT INTO message_search (message_id, case_id, tsv, created_at)",
     }
 }
 
-/// One row of that insert, from its three placeholders.
+/// The values of one search row: SQLite orders by its rowid, PostgreSQL needs the time.
+pub(crate) fn search_values(backend: Backend, message_id: String, case_id: String, doc: String, created_at: i64) -> Vec<Val> {
+    match backend {
+        Backend::Sqlite => vec![Val::S(message_id), Val::S(case_id), Val::S(doc)],
+        Backend::Postgres => vec![Val::S(message_id), Val::S(case_id), Val::S(doc), Val::I(created_at)],
+    }
+}
+
+/// One row of that insert, from its placeholders.
 pub(crate) fn search_row(backend: Backend, p: &[String]) -> String {
     match backend {
         Backend::Sqlite => format!("({}, {}, {})", p[0], p[1], p[2]),
-        Backend::Postgres => format!("({}, {}, to_tsvector('simple', {}))", p[0], p[1], p[2]),
+        Backend::Postgres => format!("({}, {}, to_tsvector('simple', {}), {})", p[0], p[1], p[2], p[3]),
     }
 }
 
@@ -35,22 +45,40 @@ pub(crate) fn case_ids_matching(backend: Backend, n: usize) -> String {
     }
 }
 
-/// Search hits, best first: $1 match argument, $2 limit.
+/// Search hits, newest first: $1 match argument, $2 limit. Every word must match. Newest first is
+/// what agents look for (the current conversation), and it lets FTS5 walk its index backwards and
+/// stop after `limit` hits instead of scoring every match of a common word.
 pub(crate) fn search_messages(backend: Backend) -> &'static str {
     match backend {
         Backend::Sqlite => {
             "SELECT m.case_id, m.id, m.subject, m.created_at FROM message_search s \
              JOIN messages m ON m.id = s.message_id \
-             WHERE message_search MATCH $1 ORDER BY s.rank LIMIT $2"
+             WHERE message_search MATCH $1 ORDER BY s.rowid DESC LIMIT $2"
         }
         Backend::Postgres => {
-            "SELECT m.case_id, m.id, m.subject, m.created_at FROM message_search s \
-             JOIN messages m ON m.id = s.message_id \
-             WHERE s.tsv @@ plainto_tsquery('simple', $1) \
-             ORDER BY ts_rank(s.tsv, plainto_tsquery('simple', $1)) DESC, m.created_at DESC LIMIT $2"
+            "SELECT m.case_id, m.id, m.subject, m.created_at FROM \
+             (SELECT message_id, created_at FROM message_search WHERE tsv @@ plainto_tsquery('simple', $1) \
+              ORDER BY created_at DESC LIMIT $2) s \
+             JOIN messages m ON m.id = s.message_id ORDER BY s.created_at DESC, m.id DESC"
         }
     }
 }
+
+/// Plan settings for a search transaction. PostgreSQL: find matches through the GIN index (bitmap
+/// scans only) unless the probe below says the words are common.
+pub(crate) fn search_plan(backend: Backend) -> &'static [&'static str] {
+    match backend {
+        Backend::Sqlite => &[],
+        Backend::Postgres => &["SET LOCAL enable_seqscan = off", "SET LOCAL enable_indexscan = off"],
+    }
+}
+
+/// Matches counted through the GIN index, up to the cap ($1 match argument).
+pub(crate) const PG_SEARCH_PROBE: &str = "SELECT COUNT(*) FROM (SELECT 1 FROM message_search \
+     WHERE tsv @@ plainto_tsquery('simple', $1) LIMIT 500) probe";
+pub(crate) const PG_SEARCH_PROBE_CAP: i64 = 500;
+/// For common words: newest first along the time index, no bitmap.
+pub(crate) const PG_SEARCH_COMMON: &[&str] = &["SET LOCAL enable_bitmapscan = off", "SET LOCAL enable_indexscan = on"];
 
 /// Claims one due job: $1 lease end, $2 now. PostgreSQL skips rows other workers hold; SQLite has
 /// a single writer, so the statement is atomic by itself.

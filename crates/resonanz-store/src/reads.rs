@@ -250,12 +250,34 @@ impl Store for SqlStore {
     }
 
     async fn search(&self, terms: &[String], limit: u32) -> CoreResult<Vec<SearchHit>> {
+        let argument = dialect::match_argument(self.backend, terms);
+        // A transaction so PostgreSQL's plan settings stay local to this search.
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        for setting in dialect::search_plan(self.backend) {
+            sqlx::query(setting).execute(&mut *tx).await.map_err(db_err)?;
+        }
+        if self.backend == Backend::Postgres {
+            // How many messages match, counted up to a cap through the GIN index. Few: sort them.
+            // Many: walk the newest messages backwards and stop at the first `limit` hits. The
+            // planner cannot tell the two apart from its statistics for rare words.
+            let matches: i64 = sqlx::query_scalar(dialect::PG_SEARCH_PROBE)
+                .bind(argument.clone())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            if matches >= dialect::PG_SEARCH_PROBE_CAP {
+                for setting in dialect::PG_SEARCH_COMMON {
+                    sqlx::query(setting).execute(&mut *tx).await.map_err(db_err)?;
+                }
+            }
+        }
         let rows = sqlx::query(dialect::search_messages(self.backend))
-            .bind(dialect::match_argument(self.backend, terms))
+            .bind(argument)
             .bind(i64::from(limit))
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *tx)
             .await
             .map_err(db_err)?;
+        tx.rollback().await.map_err(db_err)?;
         rows.iter()
             .map(|r| {
                 let case_id: String = r.try_get("case_id")?;

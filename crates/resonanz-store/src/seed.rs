@@ -139,6 +139,7 @@ impl SqlStore {
             .map_err(db_err)?;
         let mut done = 0u64;
         let mut contact = ContactId::new(now);
+        let mut name = String::new();
         while done < opts.cases {
             let n = opts.batch.min(opts.cases - done);
             let (mut contacts, mut identities, mut cases, mut messages, mut docs) =
@@ -149,9 +150,11 @@ impl SqlStore {
                 let created = now - chrono::Duration::seconds(((opts.cases - k) * 63) as i64);
                 if k.is_multiple_of(2) {
                     contact = ContactId::new(created);
+                    name.clear();
                     let first = FIRST_NAMES[rng.below(FIRST_NAMES.len() as u64) as usize];
                     let last = LAST_NAMES[rng.below(LAST_NAMES.len() as u64) as usize];
                     let email = format!("{}.{}{}@example.de", first.to_lowercase(), last.to_lowercase(), k);
+                    name.push_str(&format!("{first} {last}"));
                     contacts.push(format!(
                         "({}, {}, NULL, 'formal', 'de', '', {t}, {t})",
                         q(&contact.to_string()),
@@ -213,7 +216,7 @@ impl SqlStore {
                 ));
                 let message = MessageId::new(created);
                 let text = format!(
-                    "Sehr geehrte Damen und Herren,\n\n{body}. Meine Kundennummer ist {}.\n\nMit freundlichen Grüßen",
+                    "Sehr geehrte Damen und Herren,\n\n{body}. Meine Kundennummer ist {}.\n\nMit freundlichen Grüßen\n{name}",
                     700_000 + k
                 );
                 messages.push(format!(
@@ -226,7 +229,7 @@ impl SqlStore {
                     q(&text),
                     micros(created)
                 ));
-                docs.push((message, case.id, search::document(subject, &text)));
+                docs.push((message, case.id, search::document(subject, &text), micros(created)));
             }
             let mut tx = self.pool.begin().await.map_err(db_err)?;
             for (table, cols, rows) in [
@@ -251,18 +254,18 @@ impl SqlStore {
             for chunk in docs.chunks(500) {
                 let values: Vec<String> = chunk
                     .iter()
-                    .map(|(m, c, d)| match self.backend {
+                    .map(|(m, c, d, t)| match self.backend {
                         resonanz_core::store::Backend::Sqlite => {
                             format!("({}, {}, {})", q(&m.to_string()), q(&c.to_string()), q(d))
                         }
                         resonanz_core::store::Backend::Postgres => {
-                            format!("({}, {}, to_tsvector('simple', {}))", q(&m.to_string()), q(&c.to_string()), q(d))
+                            format!("({}, {}, to_tsvector('simple', {}), {t})", q(&m.to_string()), q(&c.to_string()), q(d))
                         }
                     })
                     .collect();
                 let cols = match self.backend {
                     resonanz_core::store::Backend::Sqlite => "message_id, case_id, doc",
-                    resonanz_core::store::Backend::Postgres => "message_id, case_id, tsv",
+                    resonanz_core::store::Backend::Postgres => "message_id, case_id, tsv, created_at",
                 };
                 let sql = format!("INSERT INTO message_search ({cols}) VALUES {}", values.join(", "));
                 sqlx::raw_sql(&sql).execute(&mut *tx).await.map_err(db_err)?;

@@ -34,11 +34,11 @@ pub(crate) struct SqlTx {
     /// database thread, and ingest is dominated by those round trips.
     pending_blobs: Vec<(String, Vec<u8>)>,
     pending_attachments: Vec<Attachment>,
-    pending_search: Vec<(String, String, String)>,
+    pending_search: Vec<Vec<Val>>,
 }
 
 /// A value bound into a buffered multi-row insert.
-enum Val {
+pub(crate) enum Val {
     S(String),
     OptS(Option<String>),
     I(i64),
@@ -146,10 +146,7 @@ impl SqlTx {
             |p| format!("({})", p.join(", ")),
         )
         .await?;
-        let search: Vec<Vec<Val>> = std::mem::take(&mut self.pending_search)
-            .into_iter()
-            .map(|(m, c, d)| vec![Val::S(m), Val::S(c), Val::S(d)])
-            .collect();
+        let search = std::mem::take(&mut self.pending_search);
         let backend = self.backend;
         self.insert_rows(dialect::insert_search_prefix(backend), "", search, |p| dialect::search_row(backend, p))
             .await?;
@@ -437,7 +434,13 @@ impl Tx for SqlTx {
             m.raw_sha256.clone(),
             micros(m.created_at)
         )?;
-        self.pending_search.push((m.id.to_string(), m.case_id.to_string(), search_document.to_string()));
+        self.pending_search.push(dialect::search_values(
+            self.backend,
+            m.id.to_string(),
+            m.case_id.to_string(),
+            search_document.to_string(),
+            micros(m.created_at),
+        ));
         Ok(())
     }
 

@@ -225,32 +225,40 @@ async fn list(db: &DbArgs, iterations: usize) -> anyhow::Result<()> {
 
 async fn search(db: &DbArgs, iterations: usize) -> anyhow::Result<()> {
     let core = crate::cli::open(db).await?;
-    let mut queries: Vec<String> = Vec::new();
+    let translit = |w: &str| w.replace('ü', "ue").replace('ö', "oe").replace('ä', "ae").replace('ß', "ss");
+    // What agents type: a name, a name and a topic word, a customer number, a topic in other
+    // inflections, and two common words that rarely meet (the expensive case for any index).
+    let mut queries: Vec<(&str, String)> = Vec::new();
     for (i, last) in resonanz_store::LAST_NAMES.iter().enumerate() {
-        queries.push(last.to_string());
+        let first = resonanz_store::FIRST_NAMES[i % resonanz_store::FIRST_NAMES.len()];
         let (subject, _) = resonanz_store::TOPICS[i % resonanz_store::TOPICS.len()];
-        queries.push(format!(
-            "{} {}",
-            last.replace('ü', "ue").replace('ö', "oe").replace('ä', "ae"),
-            subject.split(' ').next_back().unwrap_or("")
-        ));
-        queries.push(format!("{}", 700_000 + i * 7919));
+        queries.push(("name", last.to_string()));
+        queries.push(("full_name", format!("{first} {last}")));
+        queries.push(("name_and_topic", format!("{} {}", translit(last), subject.split(' ').next_back().unwrap_or(""))));
+        queries.push(("customer_number", format!("{}", 700_000 + i * 15_383)));
     }
-    queries.extend(
-        ["Rechnungen", "Untertitel Wiederholung", "Mediathek", "Lieferung Bestellung", "Satellit"].map(String::from),
-    );
-    let mut samples = Vec::with_capacity(iterations);
+    for q in ["Rechnungen", "Untertitel Wiederholung", "Mediathek", "Lieferung Bestellung", "Satellit", "Hoerspiel"] {
+        queries.push(("topic", q.to_string()));
+    }
+    for q in ["Rechnung Satellit", "Gewinnspiel Untertitel", "Kündigung Mediathek"] {
+        queries.push(("rare_combination", q.to_string()));
+    }
+    let mut all = Vec::with_capacity(iterations);
+    let mut per: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
     let mut hits = 0usize;
     for i in 0..iterations {
-        let q = &queries[i % queries.len()];
+        let (kind, q) = &queries[i % queries.len()];
         let start = Instant::now();
         let found = core.search(q, 20).await?;
-        samples.push(start.elapsed().as_secs_f64() * 1000.0);
+        let ms = start.elapsed().as_secs_f64() * 1000.0;
+        all.push(ms);
+        per.entry(kind).or_default().push(ms);
         hits += found.len();
     }
+    let per: serde_json::Map<String, serde_json::Value> = per.into_iter().map(|(k, v)| (k.to_string(), percentiles(v))).collect();
     println!(
         "{}",
-        serde_json::json!({"bench": "search", "backend": format!("{:?}", core.store.backend()), "limit": 20, "distinct_queries": queries.len(), "hits": hits, "latency": percentiles(samples)})
+        serde_json::json!({"bench": "search", "backend": format!("{:?}", core.store.backend()), "limit": 20, "distinct_queries": queries.len(), "hits": hits, "all": percentiles(all), "by_kind": per})
     );
     Ok(())
 }

@@ -195,10 +195,14 @@ CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN RAISE EXCEPTION 'audit_log is append-only'; END; $$;
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log
 FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+-- created_at lets the planner walk the newest messages backwards and stop after the first hits of
+-- a common word, and use the GIN index for rare words.
 CREATE TABLE message_search (
     message_id TEXT PRIMARY KEY,
     case_id TEXT NOT NULL,
-    tsv TSVECTOR NOT NULL
+    tsv TSVECTOR NOT NULL,
+    created_at BIGINT NOT NULL
 );
 CREATE INDEX message_search_tsv ON message_search USING GIN (tsv);
 CREATE INDEX message_search_case ON message_search (case_id);
+CREATE INDEX message_search_created ON message_search (created_at);
