@@ -234,7 +234,8 @@ async fn search(db: &DbArgs, iterations: usize) -> anyhow::Result<()> {
         let (subject, _) = resonanz_store::TOPICS[i % resonanz_store::TOPICS.len()];
         queries.push(("name", last.to_string()));
         queries.push(("full_name", format!("{first} {last}")));
-        queries.push(("name_and_topic", format!("{} {}", translit(last), subject.split(' ').next_back().unwrap_or(""))));
+        queries
+            .push(("name_and_topic", format!("{} {}", translit(last), subject.split(' ').next_back().unwrap_or(""))));
         queries.push(("customer_number", format!("{}", 700_000 + i * 15_383)));
     }
     for q in ["Rechnungen", "Untertitel Wiederholung", "Mediathek", "Lieferung Bestellung", "Satellit", "Hoerspiel"] {
@@ -255,7 +256,8 @@ async fn search(db: &DbArgs, iterations: usize) -> anyhow::Result<()> {
         per.entry(kind).or_default().push(ms);
         hits += found.len();
     }
-    let per: serde_json::Map<String, serde_json::Value> = per.into_iter().map(|(k, v)| (k.to_string(), percentiles(v))).collect();
+    let per: serde_json::Map<String, serde_json::Value> =
+        per.into_iter().map(|(k, v)| (k.to_string(), percentiles(v))).collect();
     println!(
         "{}",
         serde_json::json!({"bench": "search", "backend": format!("{:?}", core.store.backend()), "limit": 20, "distinct_queries": queries.len(), "hits": hits, "all": percentiles(all), "by_kind": per})
