@@ -1,15 +1,17 @@
 //! Administrative use cases: users, teams, API tokens, mailboxes, the audit check.
 
+use std::collections::HashMap;
+
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::audit::{ChainError, ChainVerifier, NewAuditEvent};
 use crate::contact::EmailAddress;
-use crate::error::{CoreError, CoreResult};
+use crate::error::{CoreError, CoreResult, FieldError};
 use crate::ids::{MailboxId, TeamId, TokenId, UserId};
 use crate::outbound::Mailbox;
 use crate::service::Core;
-use crate::user::{Actor, ApiToken, Role, Team, User};
+use crate::user::{Actor, ApiToken, Role, Team, TeamView, User, UserView};
 
 /// Input for a new mailbox.
 #[derive(Debug, Clone, Default)]
@@ -61,20 +63,82 @@ impl Core {
         Ok(user)
     }
 
-    pub async fn create_team(&self, actor: &Actor, name: &str, members: &[UserId]) -> CoreResult<Team> {
-        if name.trim().is_empty() {
-            return Err(CoreError::invalid("name", "required", "a team needs a name"));
+    /// Creates a team with its members. Only admins and supervisors may (and the system, i.e. an
+    /// operator on the command line); an unknown member is a field error `member_ids[i]`.
+    pub async fn create_team(&self, actor: &Actor, name: &str, members: &[UserId]) -> CoreResult<TeamView> {
+        self.require_team_manager(actor).await?;
+        let mut errors = Vec::new();
+        let name = name.trim();
+        if name.is_empty() {
+            errors.push(FieldError::new("name", "required", "a team needs a name"));
+        } else if name.chars().count() > 200 {
+            errors.push(FieldError::new("name", "too_long", "at most 200 characters"));
+        } else if self.store.teams().await?.iter().any(|t| t.name.to_lowercase() == name.to_lowercase()) {
+            // Checked here for a field error; the unique index still decides a race (409).
+            errors.push(FieldError::new("name", "taken", "a team with this name exists"));
         }
+        let mut member_ids: Vec<UserId> = Vec::new();
+        for (i, m) in members.iter().enumerate() {
+            if self.store.user(*m).await?.is_none() {
+                errors.push(FieldError::new(&format!("member_ids[{i}]"), "unknown_user", "no such user"));
+            } else if !member_ids.contains(m) {
+                member_ids.push(*m);
+            }
+        }
+        crate::contact::check(errors)?;
         let now = self.clock.now();
-        let team = Team { id: TeamId::new(now), name: name.trim().into(), created_at: now };
+        let team = Team { id: TeamId::new(now), name: name.into(), created_at: now };
         let mut tx = self.store.begin().await?;
         tx.insert_team(&team).await?;
-        for m in members {
+        for m in &member_ids {
             tx.add_team_member(team.id, *m).await?;
         }
-        tx.append_audit(NewAuditEvent::new(actor, "team.created", "team", team.id, now).after(&team)).await?;
+        tx.append_audit(
+            NewAuditEvent::new(actor, "team.created", "team", team.id, now)
+                .after(serde_json::json!({"name": team.name, "member_ids": member_ids})),
+        )
+        .await?;
         tx.commit().await?;
-        Ok(team)
+        Ok(TeamView { team, member_ids })
+    }
+
+    async fn require_team_manager(&self, actor: &Actor) -> CoreResult<()> {
+        let allowed = match actor {
+            Actor::System => true,
+            Actor::User(id) => self.store.user(*id).await?.is_some_and(|u| u.role.manages_teams()),
+            Actor::Contact(_) => false,
+        };
+        if allowed { Ok(()) } else { Err(CoreError::Forbidden("only admins and supervisors may create teams".into())) }
+    }
+
+    /// Every user with their team ids, ordered by display name.
+    pub async fn list_users(&self) -> CoreResult<Vec<UserView>> {
+        let mut teams_of: HashMap<UserId, Vec<TeamId>> = HashMap::new();
+        for (t, u) in self.store.team_members().await? {
+            teams_of.entry(u).or_default().push(t);
+        }
+        Ok(self
+            .store
+            .list_users()
+            .await?
+            .into_iter()
+            .map(|user| UserView { team_ids: teams_of.remove(&user.id).unwrap_or_default(), user })
+            .collect())
+    }
+
+    /// Every team with its member ids, ordered by name.
+    pub async fn list_teams(&self) -> CoreResult<Vec<TeamView>> {
+        let mut members_of: HashMap<TeamId, Vec<UserId>> = HashMap::new();
+        for (t, u) in self.store.team_members().await? {
+            members_of.entry(t).or_default().push(u);
+        }
+        Ok(self
+            .store
+            .teams()
+            .await?
+            .into_iter()
+            .map(|team| TeamView { member_ids: members_of.remove(&team.id).unwrap_or_default(), team })
+            .collect())
     }
 
     /// Creates an API token and returns its secret, which is shown once and stored only hashed.

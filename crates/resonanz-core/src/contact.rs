@@ -134,6 +134,8 @@ pub struct Contact {
     pub updated_at: Timestamp,
 }
 
+/// A company or institution contacts belong to. Organisations are never deleted, so a contact's
+/// `organisation_id` checked once stays valid.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Organisation {
     pub id: OrganisationId,
@@ -158,6 +160,7 @@ pub struct NewContact {
     pub address_form: Option<String>,
     pub language: Option<String>,
     pub notes: Option<String>,
+    pub organisation_id: Option<OrganisationId>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -167,6 +170,8 @@ pub struct ContactPatch {
     pub address_form: Option<String>,
     pub language: Option<String>,
     pub notes: Option<String>,
+    /// `Some(None)` removes the contact from its organisation; `None` leaves it unchanged.
+    pub organisation_id: Option<Option<OrganisationId>>,
 }
 
 pub(crate) fn validate_language(field: &str, lang: &str, errors: &mut Vec<FieldError>) {

@@ -1,4 +1,4 @@
-//! Use cases on contacts: create, update (add addresses, preferences), list.
+//! Use cases on contacts: create, update (add addresses, preferences, organisation), list.
 
 use crate::audit::NewAuditEvent;
 use crate::contact::{
@@ -24,6 +24,7 @@ impl Core {
         if let Some(lang) = &input.language {
             validate_language("language", lang, &mut errors);
         }
+        self.check_organisation(input.organisation_id, &mut errors).await?;
         check(errors)?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
@@ -39,7 +40,7 @@ impl Core {
         let contact = Contact {
             id: ContactId::new(now),
             display_name: name,
-            organisation_id: None,
+            organisation_id: input.organisation_id,
             address_form: form.unwrap_or_default(),
             language: input.language.unwrap_or_else(|| "de".into()),
             notes: input.notes.unwrap_or_default(),
@@ -72,6 +73,7 @@ impl Core {
         if let Some(lang) = &patch.language {
             validate_language("language", lang, &mut errors);
         }
+        self.check_organisation(patch.organisation_id.flatten(), &mut errors).await?;
         check(errors)?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
@@ -88,6 +90,9 @@ impl Core {
         }
         if let Some(n) = patch.notes {
             contact.notes = n;
+        }
+        if let Some(o) = patch.organisation_id {
+            contact.organisation_id = o;
         }
         contact.updated_at = now;
         tx.update_contact(&contact).await?;

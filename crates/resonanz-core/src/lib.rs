@@ -16,6 +16,7 @@ pub mod ingest;
 pub mod jobs;
 pub mod mail;
 pub mod message;
+pub mod organisations;
 pub mod outbound;
 pub mod quarantine;
 pub mod search;

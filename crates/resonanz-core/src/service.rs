@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::audit::{AuditEvent, NewAuditEvent};
 use crate::case::{Case, CaseCursor, CaseFilter, CaseStatus, Priority, normalise_tags, reply_subject};
 use crate::clock::Clock;
-use crate::contact::{ContactView, EmailAddress};
+use crate::contact::{ContactView, EmailAddress, Organisation};
 use crate::error::{CoreError, CoreResult, FieldError};
 use crate::ids::{CaseId, MessageId, OutboxId, UserId};
 use crate::jobs::{NewJob, SendMail};
@@ -67,6 +67,8 @@ pub struct CaseDetail {
     pub case: Case,
     pub reference: String,
     pub contact: Option<ContactView>,
+    /// The contact's organisation, if it has one.
+    pub organisation: Option<Organisation>,
     pub owner: Option<UserRef>,
     pub messages: Vec<MessageView>,
     pub events: Vec<AuditEvent>,
@@ -105,13 +107,17 @@ impl Core {
     pub async fn case_detail(&self, id: CaseId) -> CoreResult<CaseDetail> {
         let case = self.store.case(id).await?.ok_or(CoreError::NotFound("case"))?;
         let contact = self.store.contact(case.contact_id).await?;
+        let organisation = match contact.as_ref().and_then(|c| c.contact.organisation_id) {
+            Some(oid) => self.store.organisation(oid).await?,
+            None => None,
+        };
         let owner = match case.owner_id {
             Some(uid) => self.store.user(uid).await?.map(UserRef::from),
             None => None,
         };
         let messages = self.store.case_messages(id).await?;
         let events = self.store.subject_events("case", &id.to_string()).await?;
-        Ok(CaseDetail { reference: case.reference(), case, contact, owner, messages, events })
+        Ok(CaseDetail { reference: case.reference(), case, contact, organisation, owner, messages, events })
     }
 
     pub async fn search(&self, query: &str, limit: u32) -> CoreResult<Vec<SearchHit>> {

@@ -9,9 +9,12 @@ use async_trait::async_trait;
 use crate::audit::{AuditEvent, NewAuditEvent};
 use crate::case::{Case, CaseFilter};
 use crate::clock::Timestamp;
-use crate::contact::{Contact, ContactView, Identity, IdentityKind};
+use crate::contact::{Contact, ContactView, Identity, IdentityKind, Organisation};
 use crate::error::CoreResult;
-use crate::ids::{AttachmentId, CaseId, ContactId, JobId, MailboxId, MessageId, OutboxId, QuarantineId, UserId};
+use crate::ids::{
+    AttachmentId, CaseId, ContactId, JobId, MailboxId, MessageId, OrganisationId, OutboxId, QuarantineId, TeamId,
+    UserId,
+};
 use crate::jobs::{ClaimedJob, NewJob};
 use crate::message::{Attachment, Message, MessageView};
 use crate::outbound::{Mailbox, OutboxEntry};
@@ -73,6 +76,17 @@ pub trait Store: Send + Sync {
         after: Option<ContactId>,
     ) -> CoreResult<Vec<ContactView>>;
 
+    async fn organisation(&self, id: OrganisationId) -> CoreResult<Option<Organisation>>;
+    /// Organisations by name or domain containing `query`, ordered by id, after `after`.
+    async fn list_organisations(
+        &self,
+        query: Option<&str>,
+        limit: u32,
+        after: Option<OrganisationId>,
+    ) -> CoreResult<Vec<Organisation>>;
+    /// The first `limit` contacts of an organisation, ordered by id.
+    async fn contacts_of_organisation(&self, id: OrganisationId, limit: u32) -> CoreResult<Vec<ContactView>>;
+
     /// Messages whose subject or body contain every term (terms from `search::query_terms`).
     async fn search(&self, terms: &[String], limit: u32) -> CoreResult<Vec<SearchHit>>;
 
@@ -82,7 +96,12 @@ pub trait Store: Send + Sync {
     async fn user(&self, id: UserId) -> CoreResult<Option<User>>;
     async fn user_by_email(&self, email: &str) -> CoreResult<Option<User>>;
     async fn count_users(&self) -> CoreResult<i64>;
+    /// Every user, ordered by display name.
+    async fn list_users(&self) -> CoreResult<Vec<User>>;
+    /// Every team, ordered by name.
     async fn teams(&self) -> CoreResult<Vec<Team>>;
+    /// Every team membership as `(team, user)`, for building both directions at once.
+    async fn team_members(&self) -> CoreResult<Vec<(TeamId, UserId)>>;
     async fn token_by_secret(&self, secret_sha256: &str) -> CoreResult<Option<(ApiToken, User)>>;
 
     async fn mailboxes(&self) -> CoreResult<Vec<Mailbox>>;
@@ -123,6 +142,7 @@ pub trait Tx: Send {
     async fn contact(&mut self, id: ContactId) -> CoreResult<Option<ContactView>>;
     async fn insert_contact(&mut self, contact: &Contact) -> CoreResult<()>;
     async fn update_contact(&mut self, contact: &Contact) -> CoreResult<()>;
+    async fn insert_organisation(&mut self, organisation: &Organisation) -> CoreResult<()>;
 
     /// Inserts a message and its search document (from `search::document`).
     async fn insert_message(&mut self, message: &Message, search_document: &str) -> CoreResult<()>;
@@ -146,6 +166,6 @@ pub trait Tx: Send {
     async fn user(&mut self, id: UserId) -> CoreResult<Option<User>>;
     async fn insert_user(&mut self, user: &User) -> CoreResult<()>;
     async fn insert_team(&mut self, team: &Team) -> CoreResult<()>;
-    async fn add_team_member(&mut self, team: crate::ids::TeamId, user: UserId) -> CoreResult<()>;
+    async fn add_team_member(&mut self, team: TeamId, user: UserId) -> CoreResult<()>;
     async fn insert_token(&mut self, token: &ApiToken) -> CoreResult<()>;
 }

@@ -14,6 +14,11 @@ pub enum Role {
 }
 
 impl Role {
+    /// Whether this role may shape the organisation of work (create teams).
+    pub fn manages_teams(self) -> bool {
+        matches!(self, Self::Admin | Self::Supervisor)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Admin => "admin",
@@ -48,6 +53,20 @@ pub struct Team {
     pub id: TeamId,
     pub name: String,
     pub created_at: Timestamp,
+}
+
+/// A user with the teams they belong to, as user lists show them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserView {
+    pub user: User,
+    pub team_ids: Vec<TeamId>,
+}
+
+/// A team with its members, as team lists show them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TeamView {
+    pub team: Team,
+    pub member_ids: Vec<UserId>,
 }
 
 /// An API token as stored: only the SHA-256 of the secret is kept.

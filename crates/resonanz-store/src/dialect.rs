@@ -13,7 +13,13 @@ pub(crate) fn insert_search_prefix(backend: Backend) -> &'static str {
 }
 
 /// The values of one search row: SQLite orders by its rowid, PostgreSQL needs the time.
-pub(crate) fn search_values(backend: Backend, message_id: String, case_id: String, doc: String, created_at: i64) -> Vec<Val> {
+pub(crate) fn search_values(
+    backend: Backend,
+    message_id: String,
+    case_id: String,
+    doc: String,
+    created_at: i64,
+) -> Vec<Val> {
     match backend {
         Backend::Sqlite => vec![Val::S(message_id), Val::S(case_id), Val::S(doc)],
         Backend::Postgres => vec![Val::S(message_id), Val::S(case_id), Val::S(doc), Val::I(created_at)],

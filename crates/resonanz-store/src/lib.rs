@@ -5,6 +5,7 @@
 //! text search, job claiming, the migration files) the code branches in `dialect`.
 
 mod dialect;
+mod directory;
 mod migrate;
 mod reads;
 mod rows;

@@ -14,12 +14,20 @@ pub struct Migration {
 }
 
 /// Every migration, in order. Add new ones at the end; never edit an applied one.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
-    postgres: include_str!("../migrations/postgres/0001_init.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
+        postgres: include_str!("../migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "directory_indexes",
+        sqlite: include_str!("../migrations/sqlite/0002_directory_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0002_directory_indexes.sql"),
+    },
+];
 
 pub fn migrations_for(backend: Backend) -> impl Iterator<Item = (i64, &'static str)> {
     MIGRATIONS.iter().map(move |m| {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use resonanz_core::Timestamp;
 use resonanz_core::audit::AuditEvent;
 use resonanz_core::case::{Case, CaseFilter, OwnerFilter};
-use resonanz_core::contact::ContactView;
+use resonanz_core::contact::{ContactView, Organisation};
 use resonanz_core::error::{CoreError, CoreResult};
 use resonanz_core::ids::*;
 use resonanz_core::jobs::{ClaimedJob, lease};
@@ -249,6 +249,23 @@ impl Store for SqlStore {
         Ok(out)
     }
 
+    async fn organisation(&self, id: OrganisationId) -> CoreResult<Option<Organisation>> {
+        self.organisation_by_id(id).await
+    }
+
+    async fn list_organisations(
+        &self,
+        query: Option<&str>,
+        limit: u32,
+        after: Option<OrganisationId>,
+    ) -> CoreResult<Vec<Organisation>> {
+        self.organisations_page(query, limit, after).await
+    }
+
+    async fn contacts_of_organisation(&self, id: OrganisationId, limit: u32) -> CoreResult<Vec<ContactView>> {
+        self.organisation_contacts(id, limit).await
+    }
+
     async fn search(&self, terms: &[String], limit: u32) -> CoreResult<Vec<SearchHit>> {
         let argument = dialect::match_argument(self.backend, terms);
         // A transaction so PostgreSQL's plan settings stay local to this search.
@@ -320,6 +337,14 @@ impl Store for SqlStore {
 
     async fn count_users(&self) -> CoreResult<i64> {
         sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await.map_err(db_err)
+    }
+
+    async fn list_users(&self) -> CoreResult<Vec<User>> {
+        self.all_users().await
+    }
+
+    async fn team_members(&self) -> CoreResult<Vec<(TeamId, UserId)>> {
+        self.all_team_members().await
     }
 
     async fn teams(&self) -> CoreResult<Vec<Team>> {

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use resonanz_core::Timestamp;
 use resonanz_core::audit::AuditEvent;
 use resonanz_core::case::{Case, CaseStatus, Priority};
-use resonanz_core::contact::{AddressForm, Contact, Identity, IdentityKind};
+use resonanz_core::contact::{AddressForm, Contact, Identity, IdentityKind, Organisation};
 use resonanz_core::ids::*;
 use resonanz_core::message::{Attachment, AuthorKind, AutoKind, Direction, Message};
 use resonanz_core::outbound::{Mailbox, OutboxEntry, OutboxStatus};
@@ -97,6 +97,17 @@ pub(crate) fn contact(row: &AnyRow) -> R<Contact> {
         notes: row.try_get("notes")?,
         created_at: time(row, "created_at")?,
         updated_at: time(row, "updated_at")?,
+    })
+}
+
+pub(crate) const ORGANISATION_COLS: &str = "id, name, domain, created_at";
+
+pub(crate) fn organisation(row: &AnyRow) -> R<Organisation> {
+    Ok(Organisation {
+        id: OrganisationId(uuid(row, "id")?),
+        name: row.try_get("name")?,
+        domain: row.try_get("domain")?,
+        created_at: time(row, "created_at")?,
     })
 }
 

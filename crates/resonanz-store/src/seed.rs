@@ -259,7 +259,12 @@ impl SqlStore {
                             format!("({}, {}, {})", q(&m.to_string()), q(&c.to_string()), q(d))
                         }
                         resonanz_core::store::Backend::Postgres => {
-                            format!("({}, {}, to_tsvector('simple', {}), {t})", q(&m.to_string()), q(&c.to_string()), q(d))
+                            format!(
+                                "({}, {}, to_tsvector('simple', {}), {t})",
+                                q(&m.to_string()),
+                                q(&c.to_string()),
+                                q(d)
+                            )
                         }
                     })
                     .collect();

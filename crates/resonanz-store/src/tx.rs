@@ -7,7 +7,7 @@
 use async_trait::async_trait;
 use resonanz_core::audit::{AuditEvent, NewAuditEvent};
 use resonanz_core::case::{Case, sort_key};
-use resonanz_core::contact::{Contact, ContactView, Identity, IdentityKind};
+use resonanz_core::contact::{Contact, ContactView, Identity, IdentityKind, Organisation};
 use resonanz_core::error::CoreResult;
 use resonanz_core::ids::*;
 use resonanz_core::jobs::NewJob;
@@ -403,6 +403,10 @@ impl Tx for SqlTx {
             c.notes.clone(),
             micros(c.updated_at)
         )
+    }
+
+    async fn insert_organisation(&mut self, o: &Organisation) -> CoreResult<()> {
+        crate::directory::insert_organisation(&mut self.tx, o).await
     }
 
     async fn insert_message(&mut self, m: &Message, search_document: &str) -> CoreResult<()> {

@@ -1,4 +1,5 @@
-//! Contact endpoints: list and search, detail with the contact's cases, create, update.
+//! Contact endpoints: list and search, detail with the contact's organisation and cases, create,
+//! update.
 
 use std::collections::HashMap;
 
@@ -8,12 +9,12 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use resonanz_core::case::CaseFilter;
 use resonanz_core::contact::{ContactPatch, NewContact};
-use resonanz_core::ids::ContactId;
+use resonanz_core::ids::{ContactId, OrganisationId};
 use resonanz_core::user::Actor;
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
 use crate::cases::{non_empty, parse_limit, parse_uuid};
-use crate::dto::{CaseDto, ContactDto, PageDto};
+use crate::dto::{CaseDto, ContactDto, OrganisationRefDto, PageDto};
 use crate::error::{ApiError, ApiJson, ApiResult, IdPath};
 use crate::{AppState, AuthUser};
 
@@ -41,7 +42,12 @@ pub async fn detail(State(state): State<AppState>, IdPath(id): IdPath) -> ApiRes
         .core
         .list_cases(CaseFilter { contact_id: Some(id), limit: CONTACT_CASES_LIMIT, ..Default::default() })
         .await?;
+    let organisation = match view.contact.organisation_id {
+        Some(oid) => state.core.store.organisation(oid).await?.map(OrganisationRefDto::from),
+        None => None,
+    };
     let mut dto = ContactDto::from(view);
+    dto.organisation = Some(organisation);
     dto.cases = Some(cases.items.into_iter().map(CaseDto::from).collect());
     Ok(Json(dto))
 }
@@ -55,6 +61,22 @@ pub struct CreateContactBody {
     pub address_form: Option<String>,
     pub language: Option<String>,
     pub notes: Option<String>,
+    pub organisation_id: Option<String>,
+}
+
+/// An `organisation_id` from a body: a UUID, or a field error (a malformed id names nothing).
+fn parse_organisation_id(raw: Option<String>) -> ApiResult<Option<OrganisationId>> {
+    raw.map(|r| {
+        uuid::Uuid::parse_str(r.trim())
+            .map(OrganisationId)
+            .map_err(|_| ApiError::field("organisation_id", "invalid_id", "expected an organisation id (a UUID)"))
+    })
+    .transpose()
+}
+
+/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 pub async fn create(
@@ -68,6 +90,7 @@ pub async fn create(
         address_form: body.address_form,
         language: body.language,
         notes: body.notes,
+        organisation_id: parse_organisation_id(body.organisation_id)?,
     };
     let view = state.core.create_contact(&Actor::User(user.id), input).await?;
     Ok((StatusCode::CREATED, Json(ContactDto::from(view))))
@@ -82,6 +105,9 @@ pub struct PatchContactBody {
     pub address_form: Option<String>,
     pub language: Option<String>,
     pub notes: Option<String>,
+    /// `null` removes the contact from its organisation.
+    #[serde(default, deserialize_with = "present")]
+    pub organisation_id: Option<Option<String>>,
 }
 
 pub async fn update(
@@ -96,6 +122,7 @@ pub async fn update(
         address_form: body.address_form,
         language: body.language,
         notes: body.notes,
+        organisation_id: body.organisation_id.map(parse_organisation_id).transpose()?,
     };
     let view = state.core.update_contact(&Actor::User(user.id), ContactId(id), patch).await?;
     Ok(Json(ContactDto::from(view)))

@@ -5,12 +5,13 @@ use chrono::SecondsFormat;
 use resonanz_core::Timestamp;
 use resonanz_core::audit::AuditEvent;
 use resonanz_core::case::Case;
-use resonanz_core::contact::{ContactView, Identity};
+use resonanz_core::contact::{ContactView, Identity, Organisation};
 use resonanz_core::ingest::IngestReport;
 use resonanz_core::message::{Attachment, MessageView};
 use resonanz_core::quarantine::QuarantineEntry;
 use resonanz_core::service::{CaseDetail, UserRef};
 use resonanz_core::store::SearchHit;
+use resonanz_core::user::{TeamView, UserView};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -95,6 +96,8 @@ pub struct CaseContactDto {
     pub address_form: &'static str,
     pub language: String,
     pub identities: Vec<IdentityDto>,
+    /// Filled from the case detail; null when the contact belongs to no organisation.
+    pub organisation: Option<OrganisationRefDto>,
 }
 
 impl From<ContactView> for CaseContactDto {
@@ -105,11 +108,13 @@ impl From<ContactView> for CaseContactDto {
             address_form: v.contact.address_form.as_str(),
             language: v.contact.language,
             identities: v.identities.into_iter().map(IdentityDto::from).collect(),
+            organisation: None,
         }
     }
 }
 
-/// A contact on the contact endpoints; `cases` is filled by `GET /contacts/{id}` only.
+/// A contact on the contact endpoints; `organisation` and `cases` are filled by
+/// `GET /contacts/{id}` only (`organisation` is then null when there is none).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ContactDto {
     pub id: String,
@@ -121,6 +126,8 @@ pub struct ContactDto {
     pub identities: Vec<IdentityDto>,
     pub created_at: String,
     pub updated_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<Option<OrganisationRefDto>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cases: Option<Vec<CaseDto>>,
 }
@@ -138,6 +145,7 @@ impl From<ContactView> for ContactDto {
             identities: v.identities.into_iter().map(IdentityDto::from).collect(),
             created_at: rfc3339(c.created_at),
             updated_at: rfc3339(c.updated_at),
+            organisation: None,
             cases: None,
         }
     }
@@ -284,7 +292,10 @@ impl From<CaseDetail> for CaseDetailDto {
             waiting_since: opt_rfc3339(c.waiting_since),
             owner: d.owner.map(UserRefDto::from),
             team_id: c.team_id.map(|t| t.to_string()),
-            contact: d.contact.map(CaseContactDto::from),
+            contact: d.contact.map(|c| CaseContactDto {
+                organisation: d.organisation.map(OrganisationRefDto::from),
+                ..CaseContactDto::from(c)
+            }),
             messages: d.messages.into_iter().map(MessageDto::from).collect(),
             events: d.events.into_iter().map(EventDto::from).collect(),
         }
@@ -380,4 +391,82 @@ impl From<IngestReport> for IngestReportDto {
 pub struct PageDto<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
+}
+
+/// A list that is always complete (users, teams): no paging.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemsDto<T> {
+    pub items: Vec<T>,
+}
+
+/// An organisation in lists; `contacts` is filled by `GET /organisations/{id}` only.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrganisationDto {
+    pub id: String,
+    pub name: String,
+    pub domain: Option<String>,
+    pub created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contacts: Option<Vec<ContactDto>>,
+}
+
+impl From<Organisation> for OrganisationDto {
+    fn from(o: Organisation) -> Self {
+        Self { id: o.id.to_string(), name: o.name, domain: o.domain, created_at: rfc3339(o.created_at), contacts: None }
+    }
+}
+
+/// An organisation as shown beside a contact.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrganisationRefDto {
+    pub id: String,
+    pub name: String,
+}
+
+impl From<Organisation> for OrganisationRefDto {
+    fn from(o: Organisation) -> Self {
+        Self { id: o.id.to_string(), name: o.name }
+    }
+}
+
+/// A user for API clients: never the password hash.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UserDto {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: &'static str,
+    pub team_ids: Vec<String>,
+}
+
+impl From<UserView> for UserDto {
+    fn from(v: UserView) -> Self {
+        let u = v.user;
+        Self {
+            id: u.id.to_string(),
+            email: u.email,
+            display_name: u.display_name,
+            role: u.role.as_str(),
+            team_ids: v.team_ids.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TeamDto {
+    pub id: String,
+    pub name: String,
+    pub member_ids: Vec<String>,
+    pub created_at: String,
+}
+
+impl From<TeamView> for TeamDto {
+    fn from(v: TeamView) -> Self {
+        Self {
+            id: v.team.id.to_string(),
+            name: v.team.name,
+            member_ids: v.member_ids.iter().map(ToString::to_string).collect(),
+            created_at: rfc3339(v.team.created_at),
+        }
+    }
 }

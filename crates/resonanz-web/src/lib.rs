@@ -23,6 +23,8 @@ pub mod dto;
 pub mod error;
 mod mail;
 pub mod openapi;
+mod organisations;
+mod teams;
 
 pub use dto::{CaseDetailDto, CaseDto, case_detail_json};
 pub use error::{ApiError, ApiJson, ApiResult};
@@ -82,6 +84,12 @@ pub fn routes(max_mail_bytes: usize) -> Vec<RouteSpec> {
         r("post", "/api/v1/contacts", true, post(contacts::create)),
         r("get", "/api/v1/contacts/{id}", true, get(contacts::detail)),
         r("patch", "/api/v1/contacts/{id}", true, patch(contacts::update)),
+        r("get", "/api/v1/organisations", true, get(organisations::list)),
+        r("post", "/api/v1/organisations", true, post(organisations::create)),
+        r("get", "/api/v1/organisations/{id}", true, get(organisations::detail)),
+        r("get", "/api/v1/users", true, get(teams::users)),
+        r("get", "/api/v1/teams", true, get(teams::list)),
+        r("post", "/api/v1/teams", true, post(teams::create)),
         r("get", "/api/v1/search", true, get(cases::search)),
         r("post", "/api/v1/mail", true, post(mail::ingest).layer(DefaultBodyLimit::max(mail_limit))),
         r("get", "/api/v1/quarantine", true, get(mail::quarantine_list)),

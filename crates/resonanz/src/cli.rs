@@ -13,6 +13,7 @@ use resonanz_core::user::{Actor, Role};
 use resonanz_store::{SqlStore, StoreOptions};
 
 use crate::config::{DbArgs, LimitArgs, ServeArgs};
+use crate::directory_cmd::{self, OrganisationCommand, TeamCommand};
 use crate::{bench, ingest_cmd, passwords, serve};
 
 #[derive(Parser)]
@@ -51,6 +52,12 @@ enum Command {
     /// Users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Teams (groups of users cases can be routed to).
+    #[command(subcommand)]
+    Team(TeamCommand),
+    /// Organisations (companies and institutions contacts belong to).
+    #[command(subcommand)]
+    Organisation(OrganisationCommand),
     /// Mailboxes (sender addresses, IMAP and SMTP servers).
     #[command(subcommand)]
     Mailbox(MailboxCommand),
@@ -213,6 +220,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let user = core.create_user(&Actor::System, &email, &name, role, passwords::hash(&password)?).await?;
             println!("created {} ({})\npassword: {password}", user.email, user.role.as_str());
         }
+        Command::Team(cmd) => directory_cmd::team(&open(&cli.db).await?, cmd).await?,
+        Command::Organisation(cmd) => directory_cmd::organisation(&open(&cli.db).await?, cmd).await?,
         Command::Mailbox(MailboxCommand::Add {
             name,
             address,

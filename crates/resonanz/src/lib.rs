@@ -5,6 +5,7 @@ pub mod adapters;
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod directory_cmd;
 pub mod imap_poll;
 pub mod ingest_cmd;
 pub mod passwords;

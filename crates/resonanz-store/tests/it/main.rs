@@ -4,6 +4,7 @@
 
 mod audit;
 mod cases;
+mod directory;
 mod ingest;
 mod jobs;
 mod schema;

@@ -40,7 +40,8 @@ fn sqlite_and_postgres_migrations_describe_the_same_schema() {
     for ((v1, a), (v2, b)) in lite.iter().zip(pg.iter()) {
         assert_eq!(v1, v2);
         let (ta, tb) = (tables(a), tables(b));
-        assert!(!ta.is_empty());
+        // The parser must find the tables a migration creates; index-only migrations create none.
+        assert_eq!(ta.is_empty(), !a.contains("CREATE TABLE "), "migration {v1}");
         // message_search is dialect-specific (FTS5 virtual table vs. tsvector table).
         let tb: BTreeMap<_, _> = tb.into_iter().filter(|(k, _)| k != "message_search").collect();
         assert_eq!(ta, tb, "migration {v1}");

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{json_response, schema};
+use super::{directory, json_response, schema};
 
 fn error_response(description: &str, code: &str, message: &str, fields: Value) -> Value {
     json_response(description, schema("Error"), json!({"error": {"code": code, "message": message, "fields": fields}}))
@@ -18,7 +18,7 @@ pub(super) fn components() -> Value {
     let status = json!({"type": "string", "enum": ["new", "open", "waiting_on_contact", "waiting_on_third_party", "resolved", "closed"]});
     let priority = json!({"type": "string", "enum": ["low", "normal", "high", "urgent"]});
     let address_form = json!({"type": "string", "enum": ["formal", "informal"]});
-    json!({
+    let mut all = json!({
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "An API token made with `resonanz user token`."}},
         "schemas": {
             "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message", "fields"], "properties": {
@@ -28,7 +28,7 @@ pub(super) fn components() -> Value {
             }}}},
             "FieldError": {"type": "object", "required": ["field", "code", "message"], "properties": {
                 "field": {"type": "string", "description": "The field, e.g. `emails[0]`."},
-                "code": {"type": "string", "description": "e.g. required, invalid_email, taken, handover_note_required."},
+                "code": {"type": "string", "description": "e.g. required, too_long, invalid_email, invalid_domain, invalid_id, taken, unknown_user, unknown_organisation, handover_note_required."},
                 "message": {"type": "string"}
             }},
             "Case": {"type": "object", "properties": {
@@ -39,7 +39,7 @@ pub(super) fn components() -> Value {
             "UserRef": {"type": "object", "properties": {"id": uuid, "display_name": {"type": "string"}, "email": {"type": "string"}}},
             "Identity": {"type": "object", "properties": {"kind": {"type": "string", "enum": ["email", "phone", "handle"]}, "value": {"type": "string"}, "failing_since": ts_null}},
             "CaseContact": {"type": "object", "properties": {"id": uuid, "display_name": {"type": "string"}, "address_form": address_form, "language": {"type": "string"},
-                "identities": {"type": "array", "items": schema("Identity")}}},
+                "identities": {"type": "array", "items": schema("Identity")}, "organisation": {"oneOf": [schema("OrganisationRef"), {"type": "null"}]}}},
             "Attachment": {"type": "object", "properties": {"id": uuid, "filename": {"type": "string"}, "content_type": {"type": "string"}, "size": {"type": "integer"},
                 "sha256": {"type": "string"}, "inline": {"type": "boolean"}, "content_id": str_null}},
             "Message": {"type": "object", "properties": {
@@ -64,12 +64,15 @@ pub(super) fn components() -> Value {
             "Contact": {"type": "object", "properties": {
                 "id": uuid, "display_name": {"type": "string"}, "organisation_id": uuid_null, "address_form": address_form, "language": {"type": "string"},
                 "notes": {"type": "string"}, "identities": {"type": "array", "items": schema("Identity")}, "created_at": ts, "updated_at": ts,
+                "organisation": {"oneOf": [schema("OrganisationRef"), {"type": "null"}], "description": "Only in the contact detail."},
                 "cases": {"type": "array", "items": schema("Case"), "description": "Only in the contact detail."}
             }},
             "ContactCreate": {"type": "object", "required": ["display_name"], "additionalProperties": false, "properties": {
-                "display_name": {"type": "string"}, "emails": strings, "address_form": address_form, "language": {"type": "string"}, "notes": {"type": "string"}}},
+                "display_name": {"type": "string"}, "emails": strings, "address_form": address_form, "language": {"type": "string"}, "notes": {"type": "string"},
+                "organisation_id": {"type": ["string", "null"], "format": "uuid", "description": "An existing organisation (`unknown_organisation` otherwise)."}}},
             "ContactPatch": {"type": "object", "additionalProperties": false, "properties": {
-                "display_name": {"type": "string"}, "add_emails": strings, "address_form": address_form, "language": {"type": "string"}, "notes": {"type": "string"}}},
+                "display_name": {"type": "string"}, "add_emails": strings, "address_form": address_form, "language": {"type": "string"}, "notes": {"type": "string"},
+                "organisation_id": {"type": ["string", "null"], "format": "uuid", "description": "An existing organisation; `null` removes the contact from its organisation."}}},
             "ReplyRequest": {"type": "object", "required": ["text"], "additionalProperties": false, "properties": {
                 "text": {"type": "string"}, "to": strings, "cc": strings, "status": status}},
             "NoteRequest": {"type": "object", "required": ["text"], "additionalProperties": false, "properties": {"text": {"type": "string"}}},
@@ -87,9 +90,17 @@ pub(super) fn components() -> Value {
             "ValidationFailed": error_response("Invalid fields (`validation_failed`) or a body that is not the expected JSON (`invalid_json`).", "validation_failed", "the request has invalid fields",
                 json!([{"field": "emails[0]", "code": "invalid_email", "message": "'erika' is not an e-mail address (no @)"}])),
             "UnsupportedMediaType": error_response("The body is not sent as application/json.", "unsupported_media_type", "expected a request body with Content-Type: application/json", json!([])),
+            "Forbidden": error_response("The user's role does not allow this.", "forbidden", "only admins and supervisors may create teams", json!([])),
             "Conflict": error_response("The request conflicts with the current state.", "conflict", "no mailbox is configured to send from", json!([])),
             "PayloadTooLarge": error_response("The body is too large.", "payload_too_large", "the request body is too large", json!([])),
             "Internal": error_response("An internal error; the cause is logged, not shown.", "internal", "an internal error occurred", json!([]))
         }
-    })
+    });
+    // Added separately: one `json!` with every schema exceeds the macro's recursion limit.
+    if let Some(schemas) = all.get_mut("schemas").and_then(Value::as_object_mut)
+        && let Value::Object(more) = directory::schemas()
+    {
+        schemas.extend(more);
+    }
+    all
 }

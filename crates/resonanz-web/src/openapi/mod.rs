@@ -7,6 +7,7 @@ use axum::Json;
 use serde_json::{Map, Value, json};
 
 mod components;
+mod directory;
 use components::components;
 
 static DOCUMENT: LazyLock<Value> = LazyLock::new(build);
@@ -110,7 +111,7 @@ fn ops() -> Vec<Op> {
         "identities": [{"kind": "email", "value": "erika@example.de", "failing_since": null}],
         "created_at": "2026-03-02T09:00:00Z", "updated_at": "2026-03-02T09:00:00Z"
     });
-    vec![
+    let mut ops = vec![
         Op {
             method: "get",
             path: "/healthz",
@@ -329,7 +330,7 @@ fn ops() -> Vec<Op> {
             path: "/api/v1/contacts/{id}",
             tag: "Contacts",
             summary: "Contact detail",
-            description: "The contact with its identities and its cases (at most 50, in inbox order).",
+            description: "The contact with its identities, its organisation (`{id, name}`, or null) and its cases (at most 50, in inbox order).",
             parameters: vec![contact_id()],
             request_body: None,
             responses: with_auth_errors(
@@ -343,7 +344,7 @@ fn ops() -> Vec<Op> {
             path: "/api/v1/contacts/{id}",
             tag: "Contacts",
             summary: "Change a contact",
-            description: "Only the fields given change; `add_emails` adds addresses.",
+            description: "Only the fields given change; `add_emails` adds addresses; `organisation_id` moves the contact to an organisation, `null` removes it from one.",
             parameters: vec![contact_id()],
             request_body: Some(json_body(
                 "ContactPatch",
@@ -465,7 +466,9 @@ fn ops() -> Vec<Op> {
             ),
             public: false,
         },
-    ]
+    ];
+    ops.extend(directory::ops());
+    ops
 }
 
 fn build() -> Value {
@@ -504,6 +507,8 @@ fn build() -> Value {
         "tags": [
             {"name": "Cases", "description": "Anliegen: the inbox, the case page and what agents do on it."},
             {"name": "Contacts", "description": "People and the addresses they write from."},
+            {"name": "Organisations", "description": "Companies and institutions contacts belong to."},
+            {"name": "Teams", "description": "Users and teams: the ids to assign cases to and filter them by."},
             {"name": "Search", "description": "Full-text search over messages."},
             {"name": "Mail", "description": "Ingesting e-mail."},
             {"name": "Quarantine", "description": "Mail that could not be processed, kept with the reason."},

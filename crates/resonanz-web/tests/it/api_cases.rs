@@ -173,7 +173,11 @@ async fn detail_shape(db: Db) {
     assert_eq!(d["channel"], "email");
     assert_eq!(d["owner"], json!(null));
     assert_eq!(d["created_at"], "2026-03-02T09:00:00Z");
-    assert_eq!(keys(&d["contact"]), sorted(&["id", "display_name", "address_form", "language", "identities"]));
+    assert_eq!(
+        keys(&d["contact"]),
+        sorted(&["id", "display_name", "address_form", "language", "identities", "organisation"])
+    );
+    assert_eq!(d["contact"]["organisation"], json!(null));
     assert_eq!(d["contact"]["display_name"], "Erika Mustermann");
     assert_eq!(
         d["contact"]["identities"],

@@ -136,6 +136,7 @@ async fn docs_page(db: Db) {
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("/api/v1/cases/{id}/reply"));
     assert!(html.contains("<h2>Cases</h2>"));
+    assert!(html.contains("<h2>Organisations</h2>") && html.contains("/api/v1/teams"));
     assert!(html.contains("Rechnungen"), "examples are shown");
     assert!(html.contains("href=\"/api/v1/docs.css\""));
     assert!(!html.contains("<script") && !html.contains("style="), "no scripts or inline styles");

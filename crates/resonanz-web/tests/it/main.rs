@@ -6,5 +6,6 @@ mod support;
 
 mod api_cases;
 mod api_contacts;
+mod api_directory;
 mod api_mail;
 mod api_meta;

@@ -1,5 +1,5 @@
 //! The command line against both databases: ingest (files, directories, mbox, Maildir, stdin),
-//! case show, tokens, audit verify.
+//! case show, tokens, teams, organisations, audit verify.
 
 use resonanz_testkit::mail::RawMail;
 use resonanz_testkit::{Db, db_test};
@@ -110,3 +110,45 @@ async fn user_and_token_creation(db: Db) {
     assert!(String::from_utf8_lossy(&out.stdout).contains("applied 0 migration"));
 }
 db_test!(user_and_token_creation, user_and_token_creation);
+
+async fn teams_and_organisations(db: Db) {
+    let bin = Bin::new(db).await;
+    let stdout = |out: &std::process::Output| String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = |out: &std::process::Output| String::from_utf8_lossy(&out.stderr).into_owned();
+    for email in ["anna@resonanz.test", "bernd@resonanz.test"] {
+        assert!(bin.run(&["user", "create", "--email", email]).status.success());
+    }
+    let out = bin.run(&[
+        "team",
+        "create",
+        "--name",
+        "Technik",
+        "--member",
+        "Anna@Resonanz.test",
+        "--member",
+        "bernd@resonanz.test",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("created team Technik ("), "{}", stdout(&out));
+    let out = bin.run(&["team", "create", "--name", "Leer", "--member", "nobody@resonanz.test"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("no user nobody@resonanz.test"), "{}", stderr(&out));
+    let out = bin.run(&["team", "create", "--name", "technik"]);
+    assert!(stderr(&out).contains("name: a team with this name exists"), "{}", stderr(&out));
+    let out = bin.run(&["team", "list"]);
+    let lines: Vec<Vec<String>> = stdout(&out).lines().map(|l| l.split('\t').map(str::to_string).collect()).collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0][1..], ["Technik".to_string(), "anna@resonanz.test,bernd@resonanz.test".to_string()]);
+
+    let out = bin.run(&["organisation", "create", "--name", "Stadtwerke Musterstadt", "--domain", "SW-Muster.de"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("created organisation Stadtwerke Musterstadt ("));
+    assert!(bin.run(&["organisation", "create", "--name", "Bäckerei Korn"]).status.success());
+    let out = bin.run(&["organisation", "create", "--name", "X", "--domain", "kein domain"]);
+    assert!(stderr(&out).contains("domain: 'kein domain' is not a domain name"), "{}", stderr(&out));
+    let out = bin.run(&["organisation", "list"]);
+    let rows: Vec<Vec<String>> =
+        stdout(&out).lines().map(|l| l.split('\t').skip(1).map(str::to_string).collect()).collect();
+    assert_eq!(rows, vec![vec!["Stadtwerke Musterstadt", "sw-muster.de"], vec!["Bäckerei Korn", ""]]);
+}
+db_test!(teams_and_organisations, teams_and_organisations);
