@@ -234,3 +234,73 @@ db_test!(
     bounce_marks_address_failing_and_auto_reply_does_not_reopen,
     bounce_marks_address_failing_and_auto_reply_does_not_reopen
 );
+
+/// Makes the database refuse one message mid-transaction: after the contact and case are written.
+async fn refuse_messages_titled_boom(t: &TestCore) {
+    let sql = match t.store.backend() {
+        resonanz_core::store::Backend::Sqlite => {
+            "CREATE TRIGGER boom BEFORE INSERT ON messages WHEN NEW.subject = 'BOOM' \
+             BEGIN SELECT RAISE(ABORT, 'boom'); END;"
+        }
+        resonanz_core::store::Backend::Postgres => {
+            "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN IF NEW.subject = 'BOOM' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$; \
+             CREATE TRIGGER boom BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION boom();"
+        }
+    };
+    sqlx::raw_sql(sql).execute(t.store.pool()).await.unwrap();
+}
+
+async fn counts(t: &TestCore) -> Vec<i64> {
+    let mut out = Vec::new();
+    for table in ["contacts", "identities", "cases", "messages", "blobs", "audit_log", "quarantine"] {
+        let n: i64 =
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(t.store.pool()).await.unwrap();
+        out.push(n);
+    }
+    out
+}
+
+async fn database_failure_mid_ingest_leaves_nothing_half_stored(db: Db) {
+    let t = TestCore::new(db).await;
+    t.core.ingest_mail(&src(), b"ok", Ok(inbound("erst@example.de", "Erst", "Vorher", "Text"))).await.unwrap();
+    refuse_messages_titled_boom(&t).await;
+    let before = counts(&t).await;
+    let err = t.core.ingest_mail(&src(), b"boom", Ok(inbound("neu@example.de", "Neu", "BOOM", "Text"))).await;
+    assert!(err.is_err());
+    assert_eq!(counts(&t).await, before, "no contact, case, blob or audit event of the failed mail remains");
+    assert!(t.core.verify_audit().await.unwrap().is_ok());
+
+    // The next mail gets the next case number and extends the chain as if nothing happened.
+    let r =
+        t.core.ingest_mail(&src(), b"after", Ok(inbound("neu@example.de", "Neu", "Nachher", "Text"))).await.unwrap();
+    assert_eq!(t.core.case_detail(r.case_id.unwrap()).await.unwrap().case.number, 1002);
+    assert!(t.core.verify_audit().await.unwrap().is_ok());
+
+    // In a batch, the failing mail does not hold back the others: they are retried one by one.
+    let sources = [src(), src(), src()];
+    let mails = [
+        inbound("a1@example.de", "A", "Eins", "x"),
+        inbound("a2@example.de", "B", "BOOM", "x"),
+        inbound("a3@example.de", "C", "Drei", "x"),
+    ];
+    let items = sources
+        .iter()
+        .zip(mails)
+        .enumerate()
+        .map(|(i, (source, mail))| resonanz_core::ingest::IngestItem {
+            source,
+            raw: [b"b1".as_slice(), b"b2", b"b3"][i],
+            parsed: Ok(mail),
+        })
+        .collect();
+    let results = t.core.ingest_batch(items).await;
+    assert_eq!(results[0].as_ref().unwrap().status, IngestStatus::Created);
+    assert!(results[1].is_err());
+    assert_eq!(results[2].as_ref().unwrap().status, IngestStatus::Created);
+    assert!(t.core.verify_audit().await.unwrap().is_ok());
+}
+db_test!(
+    database_failure_mid_ingest_leaves_nothing_half_stored,
+    database_failure_mid_ingest_leaves_nothing_half_stored
+);
