@@ -202,20 +202,23 @@ impl Core {
         Ok(mailbox)
     }
 
-    /// Walks the whole audit chain in pages. Returns the number of events checked.
+    /// Walks the whole audit chain in pages and checks that it ends at the recorded head.
+    /// Returns the number of events checked.
     pub async fn verify_audit(&self) -> CoreResult<Result<u64, ChainError>> {
+        // The head first: events appended while we walk lie beyond it and are not checked.
+        let (head_seq, head_hash) = self.store.audit_head().await?;
         let mut verifier = ChainVerifier::default();
         let mut after = 0;
-        loop {
+        while after < head_seq {
             let page = self.store.audit_events(after, 1000).await?;
             let Some(last) = page.last() else { break };
             after = last.seq;
-            for event in &page {
+            for event in page.iter().take_while(|e| e.seq <= head_seq) {
                 if let Err(e) = verifier.check(event) {
                     return Ok(Err(e));
                 }
             }
         }
-        Ok(Ok(verifier.checked()))
+        Ok(verifier.finish(head_seq, &head_hash))
     }
 }

@@ -94,6 +94,10 @@ pub enum ChainError {
     BrokenLink { seq: i64 },
     #[error("event {seq}: content does not match its hash (edited)")]
     Tampered { seq: i64 },
+    #[error("the chain ends at event {last} but the head records event {head}: events were removed")]
+    Truncated { last: i64, head: i64 },
+    #[error("the last event's hash differs from the hash the head records")]
+    HeadMismatch,
 }
 
 /// Checks events in sequence order, one at a time, so a chain of any length is verified in
@@ -130,6 +134,19 @@ impl ChainVerifier {
 
     pub fn checked(&self) -> u64 {
         self.checked
+    }
+
+    /// After the last event: the chain must end where the head (kept with every write) says it
+    /// does, or events were cut off the end (or the whole log emptied).
+    pub fn finish(&self, head_seq: i64, head_hash: &str) -> Result<u64, ChainError> {
+        let last = self.expected_seq - 1;
+        if last != head_seq {
+            return Err(ChainError::Truncated { last, head: head_seq });
+        }
+        if self.prev_hash != head_hash {
+            return Err(ChainError::HeadMismatch);
+        }
+        Ok(self.checked)
     }
 }
 
@@ -174,6 +191,14 @@ mod tests {
         let mut v = ChainVerifier::default();
         v.check(&a).unwrap();
         assert_eq!(v.check(&c), Err(ChainError::Gap { seq: 3, expected: 2 }));
+
+        // A chain cut at its end is only visible against the head.
+        let mut v = ChainVerifier::default();
+        v.check(&a).unwrap();
+        v.check(&b).unwrap();
+        assert_eq!(v.finish(3, &c.hash), Err(ChainError::Truncated { last: 2, head: 3 }));
+        assert_eq!(v.finish(2, &b.hash), Ok(2));
+        assert_eq!(ChainVerifier::default().finish(0, GENESIS_HASH), Ok(0));
     }
 
     #[test]

@@ -133,8 +133,11 @@ impl Core {
         Ok(outcome)
     }
 
-    /// Marks an outbox entry failed when its job gave up after the last retry.
+    /// Marks an outbox entry failed when its job gave up (after the last retry, or because the
+    /// mail could not be composed), and records that on the case: an agent must see that the
+    /// answer did not leave.
     pub async fn give_up_outbox(&self, outbox_id: OutboxId, error: &str) -> CoreResult<()> {
+        let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         if let Some(mut e) = tx.outbox(outbox_id).await?
             && e.status == OutboxStatus::Pending
@@ -142,6 +145,13 @@ impl Core {
             e.status = OutboxStatus::Failed;
             e.last_error = Some(error.to_string());
             tx.update_outbox(&e).await?;
+            if let Some(message) = tx.message(e.message_id).await? {
+                tx.append_audit(
+                    NewAuditEvent::new(&Actor::System, "message.send_failed", "case", message.case_id, now)
+                        .after(serde_json::json!({"message_id": message.id, "error": error, "attempts": e.attempts})),
+                )
+                .await?;
+            }
         }
         tx.commit().await
     }

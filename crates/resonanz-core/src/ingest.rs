@@ -121,16 +121,28 @@ impl Core {
             });
         }
 
-        let contact_id = resolve_sender(tx, &from, mail.from.as_ref().and_then(|f| f.name.clone()), mail, now).await?;
-        if mail.auto_kind == AutoKind::Bounce {
+        let header_case = thread_by_headers(tx, mail).await?;
+        let is_bounce = mail.auto_kind == AutoKind::Bounce;
+        // A bounce that names the mail it returns belongs to that case and needs no contact of its
+        // own: the mailer daemon is not a person we keep a relationship with.
+        let sender = if is_bounce && header_case.is_some() {
+            None
+        } else {
+            Some(resolve_sender(tx, &from, mail.from.as_ref().and_then(|f| f.name.clone()), mail, now).await?)
+        };
+        if is_bounce {
             mark_failing(tx, mail, now).await?;
         }
-
-        let existing_case = find_thread(tx, mail).await?;
-        let actor = Actor::Contact(contact_id);
+        let existing_case = match header_case {
+            Some(case) => Some(case),
+            None => thread_by_token(tx, mail, sender).await?,
+        };
+        let actor = sender.map(Actor::Contact).unwrap_or(Actor::System);
         let (mut case, created) = match existing_case {
             Some(case) => (case, false),
             None => {
+                // Only a threaded bounce has no sender contact, and it is threaded.
+                let contact_id = sender.ok_or(CoreError::NotFound("contact"))?;
                 let number = tx.next_case_number().await?;
                 let subject =
                     if mail.subject.trim().is_empty() { "(kein Betreff)".to_string() } else { mail.subject.clone() };
@@ -173,7 +185,7 @@ impl Core {
             direction: Direction::Inbound,
             author_kind: if mail.auto_kind == AutoKind::None { AuthorKind::Contact } else { AuthorKind::Automation },
             author_user_id: None,
-            author_contact_id: Some(contact_id),
+            author_contact_id: sender,
             message_id_header: Some(dedupe_key),
             in_reply_to: mail.in_reply_to.first().cloned(),
             references: mail.references.clone(),
@@ -236,7 +248,7 @@ impl Core {
             status: if created { IngestStatus::Created } else { IngestStatus::Appended },
             case_id: Some(case.id),
             message_id: Some(message.id),
-            contact_id: Some(contact_id),
+            contact_id: sender,
             quarantine_id: None,
             reason: None,
         })
@@ -373,9 +385,23 @@ async fn resolve_sender(
     Ok(contact.id)
 }
 
+/// Marks the addresses a bounce reports as failing — but only addresses that the returned mail, one
+/// of ours, was sent to. Anyone can send something that looks like a bounce; without that check a
+/// forged one could silence any contact.
 async fn mark_failing(tx: &mut dyn Tx, mail: &InboundMail, now: crate::Timestamp) -> CoreResult<()> {
+    let mut recipients: Vec<String> = Vec::new();
+    for id in mail.in_reply_to.iter().chain(mail.references.iter()) {
+        if let Some(m) = tx.message_by_header(id).await?
+            && m.direction == Direction::Outbound
+        {
+            recipients.extend(m.to.iter().chain(m.cc.iter()).map(|a| a.to_lowercase()));
+        }
+    }
     for addr in &mail.failed_recipients {
         let Ok(addr) = EmailAddress::parse(addr) else { continue };
+        if !recipients.iter().any(|r| r == addr.as_str()) {
+            continue;
+        }
         if let Some(mut identity) = tx.identity(IdentityKind::Email, addr.as_str()).await? {
             identity.failing_since = Some(now);
             identity.failure_reason = mail.bounce_reason.clone().or_else(|| Some("delivery failed".into()));
@@ -390,8 +416,8 @@ async fn mark_failing(tx: &mut dyn Tx, mail: &InboundMail, now: crate::Timestamp
     Ok(())
 }
 
-/// Threading: Message-ID references first (newest reference first), then the case token.
-async fn find_thread(tx: &mut dyn Tx, mail: &InboundMail) -> CoreResult<Option<Case>> {
+/// Threading by headers: In-Reply-To, then References (newest first).
+async fn thread_by_headers(tx: &mut dyn Tx, mail: &InboundMail) -> CoreResult<Option<Case>> {
     let mut refs: Vec<String> = mail.in_reply_to.clone();
     refs.extend(mail.references.iter().rev().cloned());
     refs.dedup();
@@ -401,8 +427,20 @@ async fn find_thread(tx: &mut dyn Tx, mail: &InboundMail) -> CoreResult<Option<C
     {
         return tx.case(case_id).await;
     }
-    if let Some(number) = find_reference_token(&mail.subject) {
-        return tx.case_by_number(number).await;
-    }
     Ok(None)
+}
+
+/// Threading by the case token in the subject (`[#R-1234]`), for replies whose headers were lost.
+/// A token is easy to type, so it only counts from the case's own contact or from someone of the
+/// same organisation; anyone else opens a new case instead of writing into a stranger's.
+async fn thread_by_token(tx: &mut dyn Tx, mail: &InboundMail, sender: Option<ContactId>) -> CoreResult<Option<Case>> {
+    let (Some(number), Some(sender)) = (find_reference_token(&mail.subject), sender) else { return Ok(None) };
+    let Some(case) = tx.case_by_number(number).await? else { return Ok(None) };
+    if case.contact_id == sender {
+        return Ok(Some(case));
+    }
+    let org_of = |c: Option<crate::contact::ContactView>| c.and_then(|c| c.contact.organisation_id);
+    let case_org = org_of(tx.contact(case.contact_id).await?);
+    let sender_org = org_of(tx.contact(sender).await?);
+    Ok(if case_org.is_some() && case_org == sender_org { Some(case) } else { None })
 }

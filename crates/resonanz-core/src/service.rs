@@ -10,7 +10,7 @@ use crate::case::{Case, CaseCursor, CaseFilter, CaseStatus, Priority, normalise_
 use crate::clock::Clock;
 use crate::contact::{ContactView, EmailAddress, Organisation};
 use crate::error::{CoreError, CoreResult, FieldError};
-use crate::ids::{CaseId, MessageId, OutboxId, UserId};
+use crate::ids::{CaseId, MessageId, OutboxId, TeamId, UserId};
 use crate::jobs::{NewJob, SendMail};
 use crate::message::{AuthorKind, AutoKind, Direction, Message, MessageView};
 use crate::outbound::{OutboxEntry, OutboxStatus};
@@ -72,6 +72,15 @@ pub struct CaseDetail {
     pub owner: Option<UserRef>,
     pub messages: Vec<MessageView>,
     pub events: Vec<AuditEvent>,
+}
+
+/// Changes to a case's attributes; `None` leaves a field as it is. `team_id: Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct CasePatch {
+    pub status: Option<CaseStatus>,
+    pub priority: Option<Priority>,
+    pub tags: Option<Vec<String>>,
+    pub team_id: Option<Option<TeamId>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -283,27 +292,28 @@ impl Core {
         Ok(id)
     }
 
-    /// Changes status, priority and tags; each change that happens is audited.
-    pub async fn update_case(
-        &self,
-        case_id: CaseId,
-        actor: &Actor,
-        status: Option<CaseStatus>,
-        priority: Option<Priority>,
-        tags: Option<Vec<String>>,
-    ) -> CoreResult<Case> {
+    /// Changes status, priority, tags and team; each change that happens is audited.
+    pub async fn update_case(&self, case_id: CaseId, actor: &Actor, patch: CasePatch) -> CoreResult<Case> {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let mut case = tx.case(case_id).await?.ok_or(CoreError::NotFound("case"))?;
         let before = case.clone();
-        if let Some(s) = status {
+        if let Some(s) = patch.status {
             case.status = s;
         }
-        if let Some(p) = priority {
+        if let Some(p) = patch.priority {
             case.priority = p;
         }
-        if let Some(t) = tags {
+        if let Some(t) = patch.tags {
             case.tags = normalise_tags(&t);
+        }
+        if let Some(team) = patch.team_id {
+            if let Some(id) = team
+                && tx.team(id).await?.is_none()
+            {
+                return Err(CoreError::invalid("team_id", "unknown_team", "no such team"));
+            }
+            case.team_id = team;
         }
         if case == before {
             return Ok(case);
@@ -326,6 +336,14 @@ impl Core {
                 NewAuditEvent::new(actor, "case.tags_changed", "case", case_id, now)
                     .before(serde_json::json!({"tags": before.tags}))
                     .after(serde_json::json!({"tags": case.tags})),
+            )
+            .await?;
+        }
+        if before.team_id != case.team_id {
+            tx.append_audit(
+                NewAuditEvent::new(actor, "case.team_changed", "case", case_id, now)
+                    .before(serde_json::json!({"team_id": before.team_id}))
+                    .after(serde_json::json!({"team_id": case.team_id})),
             )
             .await?;
         }

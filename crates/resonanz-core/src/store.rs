@@ -107,6 +107,8 @@ pub trait Store: Send + Sync {
     async fn mailboxes(&self) -> CoreResult<Vec<Mailbox>>;
     async fn outbox(&self, id: OutboxId) -> CoreResult<Option<OutboxEntry>>;
 
+    /// The sequence number and hash of the newest audit event, as recorded with every write.
+    async fn audit_head(&self) -> CoreResult<(i64, String)>;
     /// Audit events with `seq > after_seq`, in order, at most `limit`.
     async fn audit_events(&self, after_seq: i64, limit: u32) -> CoreResult<Vec<AuditEvent>>;
 
@@ -166,6 +168,7 @@ pub trait Tx: Send {
     async fn user(&mut self, id: UserId) -> CoreResult<Option<User>>;
     async fn insert_user(&mut self, user: &User) -> CoreResult<()>;
     async fn insert_team(&mut self, team: &Team) -> CoreResult<()>;
+    async fn team(&mut self, id: crate::ids::TeamId) -> CoreResult<Option<Team>>;
     async fn add_team_member(&mut self, team: TeamId, user: UserId) -> CoreResult<()>;
     async fn insert_token(&mut self, token: &ApiToken) -> CoreResult<()>;
 }

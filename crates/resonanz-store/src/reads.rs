@@ -372,6 +372,14 @@ impl Store for SqlStore {
         self.one(&format!("SELECT {} FROM outbox WHERE id = $1", rows::OUTBOX_COLS), id.to_string(), rows::outbox).await
     }
 
+    async fn audit_head(&self) -> CoreResult<(i64, String)> {
+        let row = sqlx::query("SELECT audit_seq, audit_hash FROM write_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok((row.try_get("audit_seq").map_err(db_err)?, row.try_get("audit_hash").map_err(db_err)?))
+    }
+
     async fn audit_events(&self, after_seq: i64, limit: u32) -> CoreResult<Vec<AuditEvent>> {
         let sql = format!("SELECT {} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2", rows::AUDIT_COLS);
         let r = sqlx::query(&sql).bind(after_seq).bind(i64::from(limit)).fetch_all(&self.pool).await.map_err(db_err)?;

@@ -598,6 +598,10 @@ impl Tx for SqlTx {
         )
     }
 
+    async fn team(&mut self, id: TeamId) -> CoreResult<Option<Team>> {
+        one!(self, "SELECT id, name, created_at FROM teams WHERE id = $1", rows::team, id.to_string())
+    }
+
     async fn add_team_member(&mut self, team: TeamId, user: UserId) -> CoreResult<()> {
         exec!(
             self,

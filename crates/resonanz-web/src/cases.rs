@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use resonanz_core::FieldError;
 use resonanz_core::case::{CaseCursor, CaseFilter, CaseStatus, OwnerFilter, Priority};
 use resonanz_core::ids::{CaseId, ContactId, TeamId, UserId};
-use resonanz_core::service::ReplyInput;
+use resonanz_core::service::{CasePatch, ReplyInput};
 use resonanz_core::user::Actor;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -181,6 +181,9 @@ pub struct PatchCaseBody {
     pub status: Option<String>,
     pub priority: Option<String>,
     pub tags: Option<Vec<String>>,
+    /// A team id, or `null` to clear; absent leaves the team as it is.
+    #[serde(default, deserialize_with = "crate::contacts::present")]
+    pub team_id: Option<Option<String>>,
 }
 
 pub async fn update(
@@ -205,10 +208,22 @@ pub async fn update(
             }
         }
     }
+    let team_id = match body.team_id {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(raw)) => match Uuid::parse_str(&raw) {
+            Ok(t) => Some(Some(TeamId(t))),
+            Err(_) => {
+                errors.push(FieldError::new("team_id", "invalid_id", "expected a team id (a UUID) or null"));
+                None
+            }
+        },
+    };
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let case = state.core.update_case(CaseId(id), &Actor::User(user.id), status, priority, body.tags).await?;
+    let patch = CasePatch { status, priority, tags: body.tags, team_id };
+    let case = state.core.update_case(CaseId(id), &Actor::User(user.id), patch).await?;
     Ok(Json(CaseDto::from(case)))
 }
 

@@ -70,3 +70,27 @@ async fn concurrent_writers_keep_one_linear_chain(db: Db) {
     assert_eq!(numbers, 40);
 }
 db_test!(concurrent_writers_keep_one_linear_chain, concurrent_writers_keep_one_linear_chain);
+
+async fn removing_the_newest_events_or_all_of_them_is_detected(db: Db) {
+    let t = TestCore::new(db).await;
+    let src = MailSource { label: "t".into(), mailbox_id: None };
+    for i in 0..3 {
+        let mail = inbound(&format!("b{i}@example.de"), "B", "Hallo", "Text");
+        t.core.ingest_mail(&src, format!("{i}").as_bytes(), Ok(mail)).await.unwrap();
+    }
+    let head: i64 = sqlx::query_scalar("SELECT audit_seq FROM write_head").fetch_one(t.store.pool()).await.unwrap();
+    if t.store.backend() == Backend::Postgres {
+        // TRUNCATE bypasses row triggers; a statement trigger refuses it too.
+        assert!(sqlx::raw_sql("TRUNCATE audit_log").execute(t.store.pool()).await.is_err());
+    }
+    let drop = match t.store.backend() {
+        Backend::Sqlite => "DROP TRIGGER audit_log_no_delete",
+        Backend::Postgres => "DROP TRIGGER audit_log_no_update ON audit_log",
+    };
+    sqlx::raw_sql(drop).execute(t.store.pool()).await.unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE seq > $1").bind(head - 2).execute(t.store.pool()).await.unwrap();
+    assert_eq!(t.core.verify_audit().await.unwrap(), Err(ChainError::Truncated { last: head - 2, head }));
+    sqlx::query("DELETE FROM audit_log").execute(t.store.pool()).await.unwrap();
+    assert_eq!(t.core.verify_audit().await.unwrap(), Err(ChainError::Truncated { last: 0, head }));
+}
+db_test!(removing_the_newest_events_or_all_of_them_is_detected, removing_the_newest_events_or_all_of_them_is_detected);

@@ -167,9 +167,12 @@ async fn handover_needs_a_note_and_is_recorded(db: Db) {
         .update_case(
             id,
             &Actor::User(bert.id),
-            Some(CaseStatus::WaitingOnThirdParty),
-            Some(Priority::High),
-            Some(vec!["VIP".into(), " rückruf ".into()]),
+            resonanz_core::service::CasePatch {
+                status: Some(CaseStatus::WaitingOnThirdParty),
+                priority: Some(Priority::High),
+                tags: Some(vec!["VIP".into(), " rückruf ".into()]),
+                ..Default::default()
+            },
         )
         .await
         .unwrap();
@@ -181,3 +184,33 @@ async fn handover_needs_a_note_and_is_recorded(db: Db) {
     }
 }
 db_test!(handover_needs_a_note_and_is_recorded, handover_needs_a_note_and_is_recorded);
+
+async fn a_case_moves_between_teams_and_the_team_filter_finds_it(db: Db) {
+    let t = TestCore::new(db).await;
+    let team = t.core.create_team(&Actor::System, "Kinderschutz", &[t.agent.id]).await.unwrap();
+    let r = t.core.ingest_mail(&src(), b"1", Ok(inbound("k@example.de", "K", "Frage", "?"))).await.unwrap();
+    let id = r.case_id.unwrap();
+    let by_team = |team| CaseFilter { team_id: Some(team), limit: 10, ..Default::default() };
+    assert!(t.core.list_cases(by_team(team.team.id)).await.unwrap().items.is_empty());
+
+    let patch = resonanz_core::service::CasePatch { team_id: Some(Some(team.team.id)), ..Default::default() };
+    let case = t.core.update_case(id, &Actor::User(t.agent.id), patch).await.unwrap();
+    assert_eq!(case.team_id, Some(team.team.id));
+    let listed = t.core.list_cases(by_team(team.team.id)).await.unwrap().items;
+    assert_eq!(listed.iter().map(|c| c.id).collect::<Vec<_>>(), vec![id]);
+    let events = t.core.case_detail(id).await.unwrap().events;
+    assert!(events.iter().any(|e| e.action == "case.team_changed"));
+
+    let unknown = resonanz_core::ids::TeamId::new(chrono::Utc::now());
+    let patch = resonanz_core::service::CasePatch { team_id: Some(Some(unknown)), ..Default::default() };
+    let err = t.core.update_case(id, &Actor::System, patch).await.unwrap_err();
+    assert!(matches!(err, CoreError::Invalid(ref f) if f[0].code == "unknown_team"));
+
+    let clear = resonanz_core::service::CasePatch { team_id: Some(None), ..Default::default() };
+    assert_eq!(t.core.update_case(id, &Actor::System, clear).await.unwrap().team_id, None);
+    assert!(t.core.list_cases(by_team(team.team.id)).await.unwrap().items.is_empty());
+}
+db_test!(
+    a_case_moves_between_teams_and_the_team_filter_finds_it,
+    a_case_moves_between_teams_and_the_team_filter_finds_it
+);

@@ -57,17 +57,23 @@ async fn subject_token_threads_and_reopens(db: Db) {
         .update_case(
             case_id,
             &resonanz_core::user::Actor::System,
-            Some(resonanz_core::case::CaseStatus::Resolved),
-            None,
-            None,
+            resonanz_core::service::CasePatch {
+                status: Some(resonanz_core::case::CaseStatus::Resolved),
+                ..Default::default()
+            },
         )
         .await
         .unwrap();
     let token = format!("AW: Lieferung [#{}]", case.reference());
-    // A different sender with the token (e.g. a colleague of the contact) still threads.
+    // Someone else who types the token does not write into this case: a new case opens.
+    let stranger =
+        t.core.ingest_mail(&src(), b"s", Ok(inbound("fremd@example.org", "Fremd", &token, "Ich auch!"))).await.unwrap();
+    assert_eq!(stranger.status, IngestStatus::Created);
+    assert_ne!(stranger.case_id, Some(case_id));
+    // The contact's reply without headers (a new mail client, a forward) threads by the token.
     let r2 = t
         .core
-        .ingest_mail(&src(), b"b", Ok(inbound("kollege@example.de", "Kollege", &token, "Ist angekommen.")))
+        .ingest_mail(&src(), b"b", Ok(inbound("KUNDE@example.de", "K", &token, "Ist angekommen.")))
         .await
         .unwrap();
     assert_eq!(r2.status, IngestStatus::Appended);
@@ -178,9 +184,10 @@ async fn bounce_marks_address_failing_and_auto_reply_does_not_reopen(db: Db) {
         .update_case(
             case_id,
             &resonanz_core::user::Actor::System,
-            Some(resonanz_core::case::CaseStatus::Resolved),
-            None,
-            None,
+            resonanz_core::service::CasePatch {
+                status: Some(resonanz_core::case::CaseStatus::Resolved),
+                ..Default::default()
+            },
         )
         .await
         .unwrap();
@@ -197,13 +204,29 @@ async fn bounce_marks_address_failing_and_auto_reply_does_not_reopen(db: Db) {
     assert_eq!(d.case.status, resonanz_core::case::CaseStatus::Resolved, "an auto-reply does not reopen");
     assert_eq!(d.messages[1].message.author_kind, AuthorKind::Automation);
 
-    let mut bounce =
-        inbound("mailer-daemon@example.de", "Mail Delivery System", "Undelivered Mail Returned to Sender", "...");
-    bounce.auto_kind = AutoKind::Bounce;
-    bounce.failed_recipients = vec!["WEG@example.de".into()];
-    bounce.bounce_reason = Some("5.1.1 user unknown".into());
-    bounce.from = Some(MailAddress { address: "mailer-daemon@example.de".into(), name: None });
-    t.core.ingest_mail(&src(), b"3", Ok(bounce)).await.unwrap();
+    let bounce_of = |returned: Option<String>| {
+        let mut bounce =
+            inbound("mailer-daemon@example.de", "Mail Delivery System", "Undelivered Mail Returned to Sender", "...");
+        bounce.auto_kind = AutoKind::Bounce;
+        bounce.failed_recipients = vec!["WEG@example.de".into()];
+        bounce.bounce_reason = Some("5.1.1 user unknown".into());
+        bounce.from = Some(MailAddress { address: "mailer-daemon@example.de".into(), name: None });
+        bounce.in_reply_to = returned.into_iter().collect();
+        bounce
+    };
+    // A bounce that names no mail of ours (it could be forged) silences nobody.
+    let forged = t.core.ingest_mail(&src(), b"forged", Ok(bounce_of(None))).await.unwrap();
+    assert_ne!(forged.case_id, Some(case_id));
+    assert!(t.core.case_detail(case_id).await.unwrap().contact.unwrap().identities[0].failing_since.is_none());
+
+    // A bounce of our reply files into the case, without a contact for the mailer daemon.
+    let input = resonanz_core::service::ReplyInput { text: "Unsere Antwort".into(), ..Default::default() };
+    let (reply_id, _) = t.core.reply(case_id, t.agent.id, input).await.unwrap();
+    use resonanz_core::store::Store;
+    let header = t.store.message(reply_id).await.unwrap().unwrap().message_id_header;
+    let bounced = t.core.ingest_mail(&src(), b"3", Ok(bounce_of(header))).await.unwrap();
+    assert_eq!(bounced.case_id, Some(case_id));
+    assert_eq!(bounced.contact_id, None);
     let contact = t.core.case_detail(case_id).await.unwrap().contact.unwrap();
     assert!(contact.identities[0].failing_since.is_some());
     assert_eq!(contact.identities[0].failure_reason.as_deref(), Some("5.1.1 user unknown"));

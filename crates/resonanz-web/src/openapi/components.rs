@@ -76,7 +76,7 @@ pub(super) fn components() -> Value {
             "ReplyRequest": {"type": "object", "required": ["text"], "additionalProperties": false, "properties": {
                 "text": {"type": "string"}, "to": strings, "cc": strings, "status": status}},
             "NoteRequest": {"type": "object", "required": ["text"], "additionalProperties": false, "properties": {"text": {"type": "string"}}},
-            "CasePatch": {"type": "object", "additionalProperties": false, "properties": {"status": status, "priority": priority, "tags": strings}},
+            "CasePatch": {"type": "object", "additionalProperties": false, "properties": {"status": status, "priority": priority, "tags": strings, "team_id": uuid_null}},
             "AssignRequest": {"type": "object", "additionalProperties": false, "properties": {"owner_id": uuid_null, "note": {"type": "string"}}},
             "SearchHit": {"type": "object", "properties": {"case_id": uuid, "message_id": uuid, "subject": {"type": "string"}, "created_at": ts}},
             "IngestReport": {"type": "object", "properties": {"source": {"type": "string"}, "status": {"type": "string", "enum": ["created", "appended", "duplicate", "quarantined"]},

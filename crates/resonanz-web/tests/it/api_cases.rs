@@ -341,3 +341,30 @@ async fn assign(db: Db) {
     assert_eq!(r.json()["items"].as_array().unwrap().len(), 1);
 }
 db_test!(assign_needs_a_handover_note, assign);
+
+async fn patch_moves_a_case_to_a_team_and_back(db: Db) {
+    let app = App::new(db).await;
+    let case_id = new_case(&app, "erika@example.de", "Frage", "Text").await;
+    let team = app.tc.core.create_team(&Actor::System, "Zuschauerpost", &[]).await.unwrap();
+    let path = format!("/api/v1/cases/{case_id}");
+
+    let r = app.patch_json(&path, json!({"team_id": "kein-uuid"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["error"]["fields"][0]["field"], "team_id");
+    let r = app.patch_json(&path, json!({"team_id": uuid::Uuid::new_v4().to_string()})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["error"]["fields"][0]["code"], "unknown_team");
+
+    let r = app.patch_json(&path, json!({"team_id": team.team.id.to_string()})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["team_id"], team.team.id.to_string());
+    let listed = app.get(&format!("/api/v1/cases?team={}", team.team.id)).await;
+    assert_eq!(listed.json()["items"][0]["id"], case_id.as_str());
+
+    // Leaving the field out keeps the team; null clears it.
+    let r = app.patch_json(&path, json!({"priority": "high"})).await;
+    assert_eq!(r.json()["team_id"], team.team.id.to_string());
+    let r = app.patch_json(&path, json!({"team_id": null})).await;
+    assert_eq!(r.json()["team_id"], json!(null));
+}
+db_test!(patch_moves_a_case_to_a_team_and_back, patch_moves_a_case_to_a_team_and_back);

@@ -177,3 +177,48 @@ async fn permanent_smtp_failure_fails_the_outbox_entry(db: Db) {
     assert!(events.iter().any(|e| e.action == "message.send_failed"));
 }
 db_test!(permanent_smtp_failure_fails_the_outbox_entry, permanent_smtp_failure_fails_the_outbox_entry);
+
+async fn unreachable_smtp_is_retried_with_backoff_then_given_up_visibly(db: Db) {
+    let t = TestCore::new(db).await;
+    // A port nobody listens on: every attempt fails temporarily (connection refused).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    t.core
+        .add_mailbox(
+            &Actor::System,
+            NewMailbox {
+                name: "Weg".into(),
+                address: "weg@resonanz.test".into(),
+                smtp_url: Some(format!("smtp://{closed}")),
+                is_default: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let src = resonanz_core::mail::MailSource { label: "t".into(), mailbox_id: None };
+    let mail = resonanz_testkit::mail::inbound("k@example.test", "K", "Frage", "?");
+    let r = t.core.ingest_mail(&src, b"x", Ok(mail)).await.unwrap();
+    let case_id = r.case_id.unwrap();
+    let input = ReplyInput { text: "Antwort".into(), ..Default::default() };
+    let (_, outbox_id) = t.core.reply(case_id, t.agent.id, input).await.unwrap();
+
+    let max = <resonanz_core::jobs::SendMail as resonanz_core::jobs::Job>::MAX_ATTEMPTS;
+    for attempt in 1..=max {
+        assert!(resonanz::worker::run_one(&t.core, &SmtpTransport).await.unwrap(), "attempt {attempt} runs");
+        if attempt < max {
+            assert!(!resonanz::worker::run_one(&t.core, &SmtpTransport).await.unwrap(), "not before its backoff");
+            assert_eq!(t.store.outbox(outbox_id).await.unwrap().unwrap().status, OutboxStatus::Pending);
+            t.clock.advance(resonanz_core::jobs::backoff(attempt));
+        }
+    }
+    let o = t.store.outbox(outbox_id).await.unwrap().unwrap();
+    assert_eq!(o.status, OutboxStatus::Failed);
+    assert_eq!(o.attempts, max);
+    assert_eq!(t.store.job_counts().await.unwrap().failed, 1);
+    let events = t.core.case_detail(case_id).await.unwrap().events;
+    assert!(events.iter().any(|e| e.action == "message.send_failed"), "the case shows that the answer did not leave");
+}
+db_test!(
+    unreachable_smtp_is_retried_with_backoff_then_given_up_visibly,
+    unreachable_smtp_is_retried_with_backoff_then_given_up_visibly
+);
