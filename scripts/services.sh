@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Start and stop the real servers that Resonanz's test suite talks to.
 #
-#   scripts/services.sh install      install missing Debian packages (only those)
+#   scripts/services.sh install      install missing Debian packages (only those),
+#                                    including chromium and chromium-driver for the
+#                                    browser tests
 #   scripts/services.sh start DIR    start PostgreSQL, Dovecot (IMAP, IMAPS) and the
 #                                    SMTP relay (plain, STARTTLS, SMTPS) under DIR,
 #                                    write DIR/env
@@ -49,6 +51,14 @@
 #   dovecot/                  dovecot.conf, run/ (base_dir), state/
 #   mail/USER/Maildir         mailboxes, owned by the unprivileged user resonanztest
 #   smtp-out/                 mail for recipients that are not IMAP users
+#
+# Browser tests: `start` runs no browser. Each test's resonanz_testkit::browser::Browser
+# starts its own chromedriver (--port=0) and headless Chromium with a fresh profile, and
+# kills both when it is dropped. Measured: chromedriver is up in 60-80 ms, while each
+# Chromium session takes ~1 s (3 s under load) either way, so one shared chromedriver
+# would save almost nothing and could outlive a crashed run. The binaries are the ones
+# `install` puts in /usr/bin (found on PATH; RESONANZ_TEST_CHROMEDRIVER and
+# RESONANZ_TEST_CHROMIUM may name others); nothing is downloaded at test time.
 #
 # Needs root (it runs PostgreSQL as the `postgres` OS user and Dovecot's mail
 # processes as `resonanztest`).
@@ -247,6 +257,15 @@ cmd_install() {
         need+=(dovecot-imapd)
     fi
     command -v openssl >/dev/null 2>&1 || need+=(openssl)
+    # Headless Chromium and its WebDriver for the browser tests
+    # (resonanz_testkit::browser starts both per test; nothing is downloaded
+    # at test time).
+    if ! deb_installed chromium || [[ ! -x /usr/bin/chromium ]]; then
+        need+=(chromium)
+    fi
+    if ! deb_installed chromium-driver || [[ ! -x /usr/bin/chromedriver ]]; then
+        need+=(chromium-driver)
+    fi
     if ((${#need[@]})); then
         apt_install "${need[@]}" || die "apt-get install ${need[*]} failed"
     fi

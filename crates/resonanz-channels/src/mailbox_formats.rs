@@ -3,11 +3,25 @@
 //!
 //! Mails are produced one at a time: a large mbox is read message by message, never whole.
 //! An unreadable file becomes an error item, so the caller can report it and go on.
+//!
+//! Single message files, Maildir messages and standard input are read whole: the core
+//! quarantines a too-large mail with its reason and keeps the raw bytes. Only input larger than
+//! [`MAX_WHOLE_FILE_BYTES`] is refused with an error item instead of being loaded.
+//!
+//! Symbolic links: a path given as an argument is followed, whatever it points to. While
+//! walking a directory, a symlink to a directory is never followed (an `up -> ..` link would
+//! otherwise make the walk recurse without end), while a symlink to a regular file is read like
+//! the file. Nothing is reported twice: a file or directory reached a second time, through a
+//! link, a repeated argument or an argument inside another one, is skipped.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+
+/// The largest file (or standard input) read whole as one message: 1 GiB. Larger input is an
+/// error item; an mbox of any size is still read, message by message.
+pub const MAX_WHOLE_FILE_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// One input argument of `resonanz ingest`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,32 +56,53 @@ pub struct ReadError {
 
 /// Reads every mail under `paths`, in order, directories sorted by name.
 pub fn read_paths(paths: &[PathBuf]) -> MailReader {
-    MailReader { queue: paths.iter().cloned().map(Entry::Any).collect(), mbox: None }
+    MailReader::new(paths.iter().cloned().map(Entry::Argument).collect())
 }
 
 /// Like [`read_paths`], with `Source::Stdin` read in its place.
 pub fn read_sources(sources: &[Source]) -> impl Iterator<Item = Result<RawMail, ReadError>> {
-    sources.iter().cloned().flat_map(|source| {
-        let items: Box<dyn Iterator<Item = Result<RawMail, ReadError>>> = match source {
-            Source::File(path) => Box::new(read_paths(&[path])),
-            Source::Stdin => {
-                Box::new(std::iter::once(read_stdin().map_err(|source| ReadError { path: PathBuf::from("-"), source })))
-            }
-        };
-        items
-    })
+    MailReader::new(
+        sources
+            .iter()
+            .map(|source| match source {
+                Source::File(path) => Entry::Argument(path.clone()),
+                Source::Stdin => Entry::Stdin,
+            })
+            .collect(),
+    )
 }
 
-/// Reads standard input as one message.
+/// Reads standard input as one message, at most [`MAX_WHOLE_FILE_BYTES`].
 pub fn read_stdin() -> io::Result<RawMail> {
-    let mut bytes = Vec::new();
-    io::stdin().lock().read_to_end(&mut bytes)?;
+    let bytes = read_to_end_capped(io::stdin().lock(), MAX_WHOLE_FILE_BYTES)?;
     Ok(RawMail { label: "stdin".into(), bytes })
 }
 
+/// Reads `reader` to its end, or fails once it has given more than `limit` bytes (reading stops
+/// there, so at most `limit + 1` bytes are held).
+fn read_to_end_capped(reader: impl Read, limit: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    reader.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!("input too large to read: more than {limit} bytes"),
+        ));
+    }
+    Ok(bytes)
+}
+
+fn too_large(size: u64) -> io::Error {
+    io::Error::new(io::ErrorKind::FileTooLarge, format!("file too large to read: {size} bytes"))
+}
+
 enum Entry {
-    /// A file or directory whose kind is found out when it is visited.
-    Any(PathBuf),
+    /// A path given as an argument: followed if it is a symlink.
+    Argument(PathBuf),
+    /// A directory entry found while walking: a symlink to a directory is not followed.
+    Found(PathBuf),
+    /// Standard input, given as `-`.
+    Stdin,
     /// A message file inside a Maildir's `new` or `cur`.
     MaildirMessage(PathBuf),
 }
@@ -76,6 +111,8 @@ enum Entry {
 pub struct MailReader {
     queue: VecDeque<Entry>,
     mbox: Option<MboxReader>,
+    /// Canonical paths of the files and directories visited so far.
+    seen: HashSet<PathBuf>,
 }
 
 impl Iterator for MailReader {
@@ -90,8 +127,19 @@ impl Iterator for MailReader {
                 }
             }
             let item = match self.queue.pop_front()? {
-                Entry::MaildirMessage(path) => read_whole(&path, "maildir"),
-                Entry::Any(path) => match self.visit(path) {
+                Entry::Stdin => read_stdin().map_err(|source| ReadError { path: PathBuf::from("-"), source }),
+                Entry::MaildirMessage(path) => {
+                    if !self.first_visit(&path) {
+                        continue;
+                    }
+                    read_whole(&path, "maildir")
+                }
+                Entry::Argument(path) => match self.visit(path, true) {
+                    Ok(Some(mail)) => Ok(mail),
+                    Ok(None) => continue,
+                    Err(e) => Err(e),
+                },
+                Entry::Found(path) => match self.visit(path, false) {
                     Ok(Some(mail)) => Ok(mail),
                     Ok(None) => continue,
                     Err(e) => Err(e),
@@ -103,11 +151,32 @@ impl Iterator for MailReader {
 }
 
 impl MailReader {
+    fn new(queue: VecDeque<Entry>) -> Self {
+        Self { queue, mbox: None, seen: HashSet::new() }
+    }
+
+    /// Records `path` as visited; false if it (or the file it leads to) was visited before.
+    fn first_visit(&mut self, path: &Path) -> bool {
+        // A path that cannot be resolved is reported by reading it, not skipped.
+        fs::canonicalize(path).map_or(true, |real| self.seen.insert(real))
+    }
+
     /// Classifies `path`; directories and mboxes put work on the queue or start a reader,
-    /// a single message file is returned directly.
-    fn visit(&mut self, path: PathBuf) -> Result<Option<RawMail>, ReadError> {
+    /// a single message file is returned directly. `argument` paths are followed if they are
+    /// symlinks; found ones only if they lead to a regular file.
+    fn visit(&mut self, path: PathBuf, argument: bool) -> Result<Option<RawMail>, ReadError> {
         let err = |source| ReadError { path: path.clone(), source };
-        let meta = fs::metadata(&path).map_err(err)?;
+        let mut meta = if argument { fs::metadata(&path) } else { fs::symlink_metadata(&path) }.map_err(err)?;
+        if meta.is_symlink() {
+            meta = fs::metadata(&path).map_err(err)?;
+            if !meta.is_file() {
+                tracing::debug!(path = %path.display(), "not following a symlink to a directory or special file");
+                return Ok(None);
+            }
+        }
+        if (meta.is_dir() || meta.is_file()) && !self.first_visit(&path) {
+            return Ok(None);
+        }
         if meta.is_dir() {
             let children = if is_maildir(&path) {
                 let mut children = Vec::new();
@@ -117,7 +186,7 @@ impl MailReader {
                 }
                 children.into_iter().map(Entry::MaildirMessage).collect()
             } else {
-                sorted_entries(&path).map_err(err)?.into_iter().map(Entry::Any).collect::<Vec<_>>()
+                sorted_entries(&path).map_err(err)?.into_iter().map(Entry::Found).collect::<Vec<_>>()
             };
             for child in children.into_iter().rev() {
                 self.queue.push_front(child);
@@ -134,16 +203,23 @@ impl MailReader {
             self.mbox = Some(MboxReader::new(path, reader));
             return Ok(None);
         }
-        let mut bytes = Vec::new();
-        reader.read_to_end(&mut bytes).map_err(err)?;
+        if meta.len() > MAX_WHOLE_FILE_BYTES {
+            return Err(err(too_large(meta.len())));
+        }
+        let bytes = read_to_end_capped(reader, MAX_WHOLE_FILE_BYTES).map_err(err)?;
         Ok(Some(RawMail { label: format!("file:{}", path.display()), bytes }))
     }
 }
 
 fn read_whole(path: &Path, kind: &str) -> Result<RawMail, ReadError> {
-    fs::read(path)
-        .map(|bytes| RawMail { label: format!("{kind}:{}", path.display()), bytes })
-        .map_err(|source| ReadError { path: path.to_path_buf(), source })
+    let err = |source| ReadError { path: path.to_path_buf(), source };
+    let file = File::open(path).map_err(err)?;
+    let size = file.metadata().map_err(err)?.len();
+    if size > MAX_WHOLE_FILE_BYTES {
+        return Err(err(too_large(size)));
+    }
+    let bytes = read_to_end_capped(file, MAX_WHOLE_FILE_BYTES).map_err(err)?;
+    Ok(RawMail { label: format!("{kind}:{}", path.display()), bytes })
 }
 
 fn is_maildir(path: &Path) -> bool {
@@ -237,5 +313,19 @@ impl MboxReader {
             message.truncate(message.len() - 1);
         }
         Ok(Some(message))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn capped_read_refuses_more_than_the_limit() {
+        assert_eq!(read_to_end_capped(&b"12345"[..], 5).unwrap(), b"12345");
+        let err = read_to_end_capped(&b"123456"[..], 5).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::FileTooLarge);
+        assert_eq!(err.to_string(), "input too large to read: more than 5 bytes");
     }
 }

@@ -1,10 +1,15 @@
 //! Building the raw RFC 5322 bytes of a mail Resonanz sends: a UTF-8 plain-text reply with
 //! the threading headers that let the customer's client and our ingest find the case again.
+//!
+//! Every mail carries `MIME-Version: 1.0` with its `Content-Type` and `Content-Transfer-Encoding`.
+//! The threading ids in `In-Reply-To` and `References` come from the contact's mail, i.e. from
+//! outside: one that cannot be written safely is left out (the reply goes out with the rest of
+//! its thread), while our own `Message-ID` must be valid or the mail is not built.
 
 use std::time::SystemTime;
 
 use lettre::Message;
-use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue, MIME_VERSION_1_0};
 use lettre::message::{Mailbox, MessageBuilder};
 use resonanz_core::clock::Timestamp;
 use resonanz_core::mail::MailAddress;
@@ -52,6 +57,7 @@ pub fn build_mail(mail: &OutgoingMail) -> Result<Vec<u8>, BuildError> {
         .subject(single_line(&mail.subject))
         .date(SystemTime::from(mail.date))
         .message_id(Some(angle(&mail.message_id)?))
+        .header(MIME_VERSION_1_0)
         .header(ContentType::TEXT_PLAIN);
     for to in &mail.to {
         builder = builder.to(mailbox(to)?);
@@ -59,14 +65,17 @@ pub fn build_mail(mail: &OutgoingMail) -> Result<Vec<u8>, BuildError> {
     for cc in &mail.cc {
         builder = builder.cc(mailbox(cc)?);
     }
-    if let Some(parent) = &mail.in_reply_to {
-        builder = builder.in_reply_to(angle(parent)?);
+    if let Some(parent) = mail.in_reply_to.as_deref().and_then(foreign_id) {
+        builder = builder.in_reply_to(parent);
     }
-    if !mail.references.is_empty() {
-        let references = mail.references.iter().map(|id| angle(id)).collect::<Result<Vec<_>, _>>()?;
+    let references: Vec<String> = mail.references.iter().filter_map(|id| foreign_id(id)).collect();
+    if !references.is_empty() {
         builder = builder.references(references.join(" "));
     }
     builder = extra_headers(builder, &mail.extra_headers)?;
+    // Set again after the extra headers: one named `MIME-Version` replaces the value in place
+    // (lettre matches header names case-insensitively), and the mail must say 1.0 exactly once.
+    builder = builder.header(MIME_VERSION_1_0);
     let message = builder.body(normalize_body(&mail.text_body)).map_err(|e| BuildError::Build(e.to_string()))?;
     let mut raw = message.formatted();
     // A message ends with a line break: SMTP's end-of-data marker then adds nothing to it, so the
@@ -103,6 +112,18 @@ fn angle(id: &str) -> Result<String, BuildError> {
     let bare = id.trim().trim_start_matches('<').trim_end_matches('>');
     let valid = !bare.is_empty() && bare.chars().all(|c| c.is_ascii_graphic() && !matches!(c, '<' | '>'));
     if valid { Ok(format!("<{bare}>")) } else { Err(BuildError::InvalidMessageId(id.to_string())) }
+}
+
+/// `<id>` for an id taken from someone else's mail, or `None` (with a warning) when it cannot be
+/// written into a header: a bad id in the contact's mail must not make every reply fail.
+fn foreign_id(id: &str) -> Option<String> {
+    match angle(id) {
+        Ok(id) => Some(id),
+        Err(_) => {
+            tracing::warn!(id = %id.escape_debug(), "leaving an invalid message id out of the threading headers");
+            None
+        }
+    }
 }
 
 /// Header text must stay on one line; an agent may paste a subject with a line break.

@@ -13,8 +13,8 @@ use crate::outbound::Mailbox;
 use crate::service::Core;
 use crate::user::{Actor, ApiToken, Role, Team, TeamView, User, UserView};
 
-/// Input for a new mailbox.
-#[derive(Debug, Clone, Default)]
+/// Input for a new mailbox. (No `Debug`: the server URLs carry passwords.)
+#[derive(Clone, Default)]
 pub struct NewMailbox {
     pub name: String,
     pub address: String,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Timestamp;
 use crate::ids::{MailboxId, MessageId, OutboxId};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Mailbox {
     pub id: MailboxId,
     pub name: String,
@@ -21,6 +21,20 @@ pub struct Mailbox {
     pub smtp_url: Option<String>,
     pub is_default: bool,
     pub created_at: Timestamp,
+}
+
+/// The server URLs carry passwords: they never appear in logs.
+impl std::fmt::Debug for Mailbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailbox")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("address", &self.address)
+            .field("imap_url", &self.imap_url.as_ref().map(|_| "[redacted]"))
+            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "[redacted]"))
+            .field("is_default", &self.is_default)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Mailbox {
@@ -88,4 +102,28 @@ pub trait MailTransport: Send + Sync {
         recipients: &[String],
         raw: &[u8],
     ) -> Result<(), TransportError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_server_passwords() {
+        let now = chrono::Utc::now();
+        let mb = Mailbox {
+            id: MailboxId::new(now),
+            name: "Service".into(),
+            address: "service@example.org".into(),
+            display_name: String::new(),
+            signature: String::new(),
+            imap_url: Some("imaps://service:geheim123@imap.example.org/INBOX".into()),
+            smtp_url: Some("smtps://service:geheim123@smtp.example.org".into()),
+            is_default: true,
+            created_at: now,
+        };
+        let shown = format!("{mb:?}");
+        assert!(!shown.contains("geheim123"), "{shown}");
+        assert!(shown.contains("service@example.org"));
+    }
 }

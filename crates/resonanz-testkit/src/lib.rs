@@ -1,5 +1,5 @@
 //! Test support: a fresh database per test on SQLite or PostgreSQL, a core on a fake clock, and
-//! builders for realistic German test mails.
+//! builders for realistic German test mails; a headless Chromium for the HTML pages (`browser`).
 //!
 //! PostgreSQL tests need `RESONANZ_TEST_PG_URL`, which `./scripts/test` sets after starting a
 //! throw-away PostgreSQL server. Without it they fail with a message saying so: a test that
@@ -16,6 +16,7 @@ use resonanz_core::user::{Actor, Role, User};
 use resonanz_store::{SqlStore, StoreOptions};
 use tempfile::TempDir;
 
+pub mod browser;
 pub mod mail;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -173,12 +173,14 @@ async fn readyz(State(state): State<AppState>) -> Response {
         Ok(()) => axum::Json(serde_json::json!({"status": "ready"})).into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");
-            let mut err = ApiError::from(e);
+            // One code for every reason (database down, migrations pending); the message says which.
+            let message = match e {
+                resonanz_core::CoreError::Conflict(m) => m,
+                _ => "the database is not reachable".into(),
+            };
+            let mut err = ApiError::from(resonanz_core::CoreError::Conflict(message));
             err.status = StatusCode::SERVICE_UNAVAILABLE;
-            if err.code == "internal" {
-                err.code = "not_ready";
-                err.message = "the database is not reachable".into();
-            }
+            err.code = "not_ready";
             err.into_response()
         }
     }

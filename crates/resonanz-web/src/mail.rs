@@ -20,14 +20,19 @@ use crate::dto::{IngestReportDto, PageDto, QuarantineDto};
 use crate::error::{ApiError, ApiResult, IdPath, bytes_rejection};
 use crate::{AppState, AuthUser};
 
-/// The reason a mail above the size limit is quarantined with.
-pub fn too_large_reason(limit: usize) -> String {
-    format!("the mail is larger than the limit of {limit} bytes")
+/// The reason a mail above the size limit is quarantined with (worded as the MIME parser words it,
+/// so a mail gets the same reason whichever way it came in).
+pub fn too_large_reason(size: usize, limit: usize) -> String {
+    format!("message is too large: {size} bytes, the limit is {limit} bytes")
 }
 
 /// The injected parser, with the size limit in front of it: large mails are never parsed.
 fn parse_with_limit(state: &AppState, raw: &[u8]) -> Result<InboundMail, String> {
-    if raw.len() > state.max_mail_bytes { Err(too_large_reason(state.max_mail_bytes)) } else { (state.parse_mail)(raw) }
+    if raw.len() > state.max_mail_bytes {
+        Err(too_large_reason(raw.len(), state.max_mail_bytes))
+    } else {
+        (state.parse_mail)(raw)
+    }
 }
 
 fn report_status(report: &IngestReport) -> StatusCode {

@@ -93,7 +93,7 @@ enum TokenCommand {
 
 #[derive(Subcommand)]
 enum UserCommand {
-    /// Create a user; prints a generated password unless one is given on stdin with --password-stdin.
+    /// Create a user and print a generated one-time password.
     Create {
         #[arg(long)]
         email: String,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Clone, clap::Args)]
 pub struct DbArgs {
     /// Directory for the embedded database and other state.
     #[arg(long, env = "RESONANZ_DATA_DIR", default_value = "./resonanz-data", global = true)]
@@ -15,15 +15,42 @@ pub struct DbArgs {
     pub database_url: Option<String>,
 }
 
+/// The database URL holds a password: never print it.
+impl std::fmt::Debug for DbArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbArgs")
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &self.database_url.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
 impl DbArgs {
-    /// The database URL; for the SQLite default the data directory is created.
+    /// The database URL; for the SQLite default the data directory is created, readable by its
+    /// owner only (the database holds mailbox credentials and personal data).
     pub fn url(&self) -> anyhow::Result<String> {
         if let Some(url) = &self.database_url {
             return Ok(url.clone());
         }
-        std::fs::create_dir_all(&self.data_dir)
-            .with_context(|| format!("cannot create the data directory {}", self.data_dir.display()))?;
-        Ok(format!("sqlite://{}?mode=rwc", self.data_dir.join("resonanz.db").display()))
+        if !self.data_dir.exists() {
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            builder
+                .create(&self.data_dir)
+                .with_context(|| format!("cannot create the data directory {}", self.data_dir.display()))?;
+        }
+        let db = self.data_dir.join("resonanz.db");
+        if !db.exists() {
+            // Created here, not by SQLite, so that it is born with owner-only permissions.
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            options.open(&db).with_context(|| format!("cannot create the database file {}", db.display()))?;
+        }
+        Ok(format!("sqlite://{}?mode=rwc", db.display()))
     }
 }
 
@@ -35,6 +62,9 @@ pub struct ServeArgs {
     /// Run no background worker in this process (run `resonanz worker` separately).
     #[arg(long, env = "RESONANZ_NO_WORKER")]
     pub no_worker: bool,
+    /// Poll no IMAP mailboxes in this process (let one other process do it).
+    #[arg(long, env = "RESONANZ_NO_IMAP")]
+    pub no_imap: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
 }

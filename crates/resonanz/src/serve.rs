@@ -56,6 +56,9 @@ fn start_background(
     if with_worker {
         tasks.push(tokio::spawn(crate::worker::run(core.clone(), Box::new(SmtpTransport), shutdown.clone())));
     }
+    if args.no_imap {
+        return tasks;
+    }
     let core2 = core.clone();
     let limits = args.limits.clone();
     let shutdown2 = shutdown.clone();

@@ -1,8 +1,13 @@
 //! Recognising mail that no person wrote: delivery status notifications (bounces) and
 //! auto-replies such as out-of-office notes. Resonanz must never answer them automatically,
 //! and a bounce tells which of our recipients failed and why.
+//!
+//! A bounce also names the mail it bounces: when it has no In-Reply-To of its own, the
+//! Message-ID of the returned original (its `message/rfc822` or `text/rfc822-headers` part, or
+//! a copy pasted into a plain-text bounce), else the newest of its own References, becomes its
+//! In-Reply-To, so that core threads it into the case of the mail that bounced.
 
-use mail_parser::{Message, MimeHeaders};
+use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 use resonanz_core::mail::InboundMail;
 use resonanz_core::message::AutoKind;
 
@@ -25,6 +30,10 @@ pub(super) fn classify(message: &Message<'_>, mail: &mut InboundMail) {
             mail.failed_recipients = header_text(message, "X-Failed-Recipients")
                 .map(|value| value.split(',').map(clean_address).filter(|a| !a.is_empty()).collect())
                 .unwrap_or_default();
+        }
+        if mail.in_reply_to.is_empty() {
+            let bounced = returned_message_id(message, &mail.text_body).or_else(|| mail.references.last().cloned());
+            mail.in_reply_to.extend(bounced);
         }
         return;
     }
@@ -84,6 +93,58 @@ fn delivery_status_part(message: &Message<'_>) -> Option<String> {
         })
         // Lossy: an 8-bit byte in a diagnostic text must not cost us the failed addresses.
         .map(|part| String::from_utf8_lossy(part.contents()).into_owned())
+}
+
+/// The Message-ID of the original mail a bounce returns, without angle brackets.
+fn returned_message_id(message: &Message<'_>, text_body: &str) -> Option<String> {
+    let from_parts = message.parts.iter().skip(1).find_map(|part| {
+        let returned = ["message/rfc822", "message/global", "text/rfc822-headers", "message/global-headers"]
+            .iter()
+            .filter_map(|ct| ct.split_once('/'))
+            .any(|(ctype, subtype)| part.is_content_type(ctype, subtype));
+        if !returned {
+            return None;
+        }
+        match &part.body {
+            PartType::Message(original) => original.message_id().and_then(clean_message_id),
+            // Headers only (or a part mail-parser did not nest): parse the header block.
+            _ => {
+                MessageParser::default().parse(part.contents()).and_then(|h| h.message_id().and_then(clean_message_id))
+            }
+        }
+    });
+    from_parts.or_else(|| pasted_message_id(text_body))
+}
+
+/// Plain-text bounces (Exim, qmail) paste the original's header block into the body.
+fn pasted_message_id(text_body: &str) -> Option<String> {
+    let mut lines = text_body.lines();
+    while let Some(line) = lines.next() {
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        if !name.trim().eq_ignore_ascii_case("message-id") {
+            continue;
+        }
+        // The id may be folded onto the next line.
+        let value = if value.trim().is_empty() { lines.next().unwrap_or_default() } else { value };
+        if let Some(id) = clean_message_id(value) {
+            return Some(id);
+        }
+    }
+    None
+}
+
+/// `<id@host>` (with anything around it) → `id@host`; `None` for an empty id or one with
+/// white space inside, which is not a Message-ID.
+fn clean_message_id(value: &str) -> Option<String> {
+    let value = value.trim();
+    let id = match (value.find('<'), value.rfind('>')) {
+        (Some(start), Some(end)) if start < end => &value[start + 1..end],
+        _ => value,
+    };
+    let id = id.trim();
+    (!id.is_empty() && !id.contains(char::is_whitespace) && !id.contains(['<', '>'])).then(|| id.to_string())
 }
 
 #[derive(Debug, Default, PartialEq)]

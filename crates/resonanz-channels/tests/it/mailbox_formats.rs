@@ -127,3 +127,79 @@ fn source_from_argument() {
     assert_eq!(Source::from_arg("-"), Source::Stdin);
     assert_eq!(Source::from_arg("post.mbox"), Source::File(PathBuf::from("post.mbox")));
 }
+
+#[cfg(unix)]
+#[test]
+fn symlinked_directories_are_not_followed_and_nothing_is_read_twice() {
+    use std::os::unix::fs::symlink;
+
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("draussen.eml"), "From: d@example.test\n\nD\n").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path();
+    fs::create_dir(base.join("sub")).unwrap();
+    fs::write(base.join("a.eml"), "From: a@example.test\n\nA\n").unwrap();
+    fs::write(base.join("sub/b.eml"), "From: b@example.test\n\nB\n").unwrap();
+    symlink("..", base.join("sub/up")).unwrap(); // the loop
+    symlink(base, base.join("sub/root")).unwrap(); // another way round, absolute
+    symlink(outside.path(), base.join("sub/fremd")).unwrap(); // a directory outside
+    symlink(base.join("a.eml"), base.join("z-noch-mal-a.eml")).unwrap(); // same file again
+    symlink(outside.path().join("draussen.eml"), base.join("y-draussen.eml")).unwrap(); // a file outside
+    symlink(base.join("fehlt.eml"), base.join("x-kaputt.eml")).unwrap(); // dangling
+
+    // Bounded, so that a walk that follows the loops fails here instead of running on and on.
+    let items: Vec<_> = read_paths(&[base.to_path_buf()]).take(20).collect();
+    let labels: Vec<String> =
+        items.iter().map(|i| i.as_ref().map_or_else(|e| e.to_string(), |m| m.label.clone())).collect();
+    let b = base.display();
+    assert_eq!(labels.len(), 4, "{labels:#?}");
+    assert_eq!(labels[0], format!("file:{b}/a.eml"));
+    assert_eq!(labels[1], format!("file:{b}/sub/b.eml"));
+    assert!(labels[2].starts_with(&format!("cannot read {b}/x-kaputt.eml: ")), "{labels:#?}");
+    assert_eq!(labels[3], format!("file:{b}/y-draussen.eml"));
+    assert_eq!(items[3].as_ref().unwrap().bytes, b"From: d@example.test\n\nD\n");
+
+    // A symlink given as an argument is followed; repeated or nested arguments add nothing.
+    let link = outside.path().join("zum-baum");
+    symlink(base, &link).unwrap();
+    let items: Vec<_> =
+        read_paths(&[link.clone(), base.to_path_buf(), base.join("sub"), base.join("a.eml")]).take(20).collect();
+    let labels: Vec<String> =
+        items.iter().map(|i| i.as_ref().map_or_else(|e| e.to_string(), |m| m.label.clone())).collect();
+    let l = link.display();
+    assert_eq!(labels.len(), 4, "{labels:#?}");
+    assert_eq!(labels[0], format!("file:{l}/a.eml"));
+    assert_eq!(labels[1], format!("file:{l}/sub/b.eml"));
+    assert!(labels[2].starts_with(&format!("cannot read {l}/x-kaputt.eml: ")), "{labels:#?}");
+    assert_eq!(labels[3], format!("file:{l}/y-draussen.eml"));
+}
+
+#[test]
+fn file_over_the_size_limit_is_an_error_and_not_loaded() {
+    use resonanz_channels::mailbox_formats::MAX_WHOLE_FILE_BYTES;
+
+    let dir = tempfile::tempdir().unwrap();
+    let huge = dir.path().join("riesig.eml");
+    let file = fs::File::create(&huge).unwrap();
+    file.set_len(MAX_WHOLE_FILE_BYTES + 1).unwrap(); // sparse: no disk space, no time
+    drop(file);
+    let at_limit = dir.path().join("maildir");
+    fs::create_dir_all(at_limit.join("cur")).unwrap();
+    fs::create_dir_all(at_limit.join("new")).unwrap();
+    let maildir_huge = at_limit.join("new/1773310000.M1P1.host");
+    fs::File::create(&maildir_huge).unwrap().set_len(MAX_WHOLE_FILE_BYTES + 5).unwrap();
+    let ok = fixture_path("no-message-id.eml");
+
+    let started = std::time::Instant::now();
+    let items: Vec<_> = read_paths(&[huge.clone(), at_limit, ok]).collect();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "the files must not be read");
+    assert_eq!(items.len(), 3);
+    let err = items[0].as_ref().unwrap_err();
+    assert_eq!(err.path, huge);
+    assert_eq!(err.source.kind(), std::io::ErrorKind::FileTooLarge);
+    assert_eq!(err.to_string(), format!("cannot read {}: file too large to read: 1073741825 bytes", huge.display()));
+    let err = items[1].as_ref().unwrap_err();
+    assert_eq!(err.path, maildir_huge);
+    assert!(err.to_string().ends_with("file too large to read: 1073741829 bytes"), "{err}");
+    assert!(items[2].is_ok());
+}

@@ -114,3 +114,119 @@ fn delayed_dsn_is_a_bounce_without_failed_recipients() {
     assert!(mail.failed_recipients.is_empty());
     assert_eq!(mail.bounce_reason.as_deref(), Some("4.4.1: connect to mx.example.test: Connection timed out"));
 }
+
+/// A Postfix-style DSN around a returned original; `own_headers` go into the bounce itself.
+fn postfix_dsn(own_headers: &str, original_headers: &str) -> String {
+    format!(
+        "From: Mail Delivery System <MAILER-DAEMON@mx.resonanz.test>\r\n\
+        To: support@resonanz.test\r\n\
+        Subject: Undelivered Mail Returned to Sender\r\n\
+        Message-ID: <bounce.1@mx.resonanz.test>\r\n\
+        {own_headers}\
+        Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\
+        \r\n\
+        --b\r\n\
+        Content-Type: text/plain\r\n\
+        \r\n\
+        Your message could not be delivered.\r\n\
+        --b\r\n\
+        Content-Type: message/delivery-status\r\n\
+        \r\n\
+        Final-Recipient: rfc822; weg@example.test\r\n\
+        Action: failed\r\n\
+        Status: 5.1.1\r\n\
+        \r\n\
+        --b\r\n\
+        Content-Type: message/rfc822\r\n\
+        \r\n\
+        From: support@resonanz.test\r\n\
+        To: weg@example.test\r\n\
+        Subject: Re: Anfrage\r\n\
+        {original_headers}\
+        \r\n\
+        Text.\r\n\
+        --b--\r\n"
+    )
+}
+
+#[test]
+fn dsn_bounce_gets_the_returned_message_id_as_in_reply_to() {
+    let raw = postfix_dsn("", "In-Reply-To: <kunde.5@example.test>\r\nMessage-ID: <case-9.msg-2@resonanz.test>\r\n");
+    let mail = parse_mail(raw.as_bytes(), &Default::default()).unwrap();
+    assert_eq!(mail.auto_kind, AutoKind::Bounce);
+    assert_eq!(mail.in_reply_to, vec!["case-9.msg-2@resonanz.test"]);
+    assert_eq!(mail.message_id.as_deref(), Some("bounce.1@mx.resonanz.test"));
+}
+
+#[test]
+fn bounce_with_its_own_in_reply_to_keeps_it() {
+    let raw = postfix_dsn("In-Reply-To: <eigene@resonanz.test>\r\n", "Message-ID: <case-9.msg-2@resonanz.test>\r\n");
+    let mail = parse_mail(raw.as_bytes(), &Default::default()).unwrap();
+    assert_eq!(mail.in_reply_to, vec!["eigene@resonanz.test"]);
+}
+
+#[test]
+fn bounce_without_returned_id_falls_back_to_its_own_references() {
+    let raw = postfix_dsn("References: <wurzel@example.test> <case-9.msg-2@resonanz.test>\r\n", "");
+    let mail = parse_mail(raw.as_bytes(), &Default::default()).unwrap();
+    assert_eq!(mail.auto_kind, AutoKind::Bounce);
+    assert_eq!(mail.in_reply_to, vec!["case-9.msg-2@resonanz.test"]);
+    assert_eq!(mail.references, vec!["wurzel@example.test", "case-9.msg-2@resonanz.test"]);
+
+    // Neither a returned id nor references: nothing is made up.
+    let mail = parse_mail(postfix_dsn("", "").as_bytes(), &Default::default()).unwrap();
+    assert_eq!(mail.auto_kind, AutoKind::Bounce);
+    assert!(mail.in_reply_to.is_empty());
+}
+
+#[test]
+fn exim_plain_text_bounce_names_the_pasted_original() {
+    let raw = "From: Mail Delivery System <Mailer-Daemon@mx.example.test>\r\n\
+        To: support@resonanz.test\r\n\
+        Subject: Mail delivery failed: returning message to sender\r\n\
+        X-Failed-Recipients: weg@example.test\r\n\
+        \r\n\
+        This message was created automatically by mail delivery software.\r\n\
+        \r\n\
+        A message that you sent could not be delivered to one or more of its\r\n\
+        recipients. This is a permanent error.\r\n\
+        \r\n\
+        \x20 weg@example.test\r\n\
+        \x20   Unrouteable address\r\n\
+        \r\n\
+        ------ This is a copy of the message, including all the headers. ------\r\n\
+        \r\n\
+        From: support@resonanz.test\r\n\
+        To: weg@example.test\r\n\
+        Subject: Re: Anfrage\r\n\
+        Message-Id: <case-12.msg-1@resonanz.test>\r\n\
+        \r\n\
+        Text.\r\n";
+    let mail = parse_mail(raw.as_bytes(), &Default::default()).unwrap();
+    assert_eq!(mail.auto_kind, AutoKind::Bounce);
+    assert_eq!(mail.in_reply_to, vec!["case-12.msg-1@resonanz.test"]);
+}
+
+#[test]
+fn forwarded_mail_in_an_ordinary_message_does_not_set_in_reply_to() {
+    let raw = "From: kunde@example.test\r\n\
+        To: support@resonanz.test\r\n\
+        Subject: Fwd: Ihre Antwort\r\n\
+        Content-Type: multipart/mixed; boundary=\"b\"\r\n\
+        \r\n\
+        --b\r\n\
+        Content-Type: text/plain\r\n\
+        \r\n\
+        Siehe unten.\r\n\
+        --b\r\n\
+        Content-Type: message/rfc822\r\n\
+        \r\n\
+        From: support@resonanz.test\r\n\
+        Message-ID: <case-9.msg-2@resonanz.test>\r\n\
+        \r\n\
+        Text.\r\n\
+        --b--\r\n";
+    let mail = parse_mail(raw.as_bytes(), &Default::default()).unwrap();
+    assert_eq!(mail.auto_kind, AutoKind::None);
+    assert!(mail.in_reply_to.is_empty());
+}

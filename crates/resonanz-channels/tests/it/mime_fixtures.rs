@@ -152,6 +152,23 @@ fn dsn_bounce_names_failed_recipient_and_reason() {
     assert!(original.data.ends_with("Vielen Dank für Ihre Nachricht.\r\n".as_bytes()));
     let nested = resonanz_channels::mime::parse_mail(&original.data, &Default::default()).unwrap();
     assert_eq!(nested.message_id.as_deref(), Some("antwort.77@resonanz.test"));
+    // The bounce names the mail it returns, so core threads it into that mail's case.
+    assert_eq!(mail.in_reply_to, vec!["antwort.77@resonanz.test"]);
+    assert!(mail.references.is_empty());
+    assert_eq!(mail.message_id.as_deref(), Some("20260312102031.7C1A2@mx.resonanz.test"));
+}
+
+#[test]
+fn dsn_with_returned_headers_only_names_the_bounced_mail() {
+    let mail = parse_fixture("dsn-rfc822-headers.eml");
+    assert_eq!(mail.auto_kind, AutoKind::Bounce);
+    assert_eq!(mail.failed_recipients, vec!["voll@example.test"]);
+    assert_eq!(mail.bounce_reason.as_deref(), Some("5.2.2: 552 5.2.2 Mailbox full"));
+    // The Message-ID (folded onto its own line) of the returned header block, not the
+    // In-Reply-To of the returned mail and not the bounce's own Message-Id.
+    assert_eq!(mail.in_reply_to, vec!["case-2077.msg-3@resonanz.test"]);
+    assert!(mail.references.is_empty());
+    assert_eq!(mail.message_id.as_deref(), Some("202603121105.62C9S1aB012345@relay.example.test"));
 }
 
 #[test]

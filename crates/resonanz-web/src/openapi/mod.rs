@@ -390,7 +390,7 @@ fn ops() -> Vec<Op> {
                 json!({
                     "201": json_response("A new case was created, or the mail was appended to one.", schema("IngestReport"), report_example.clone()),
                     "200": json_response("The mail was ingested before (same Message-ID).", schema("IngestReport"), json!({"source": "http", "status": "duplicate", "case_id": "01956a6e-8f00-7000-8000-000000000001", "message_id": "01956a6e-8f00-7000-8000-000000000003", "contact_id": "01956a6e-8f00-7000-8000-000000000002", "quarantine_id": null, "reason": null})),
-                    "202": json_response("The mail was quarantined.", schema("IngestReport"), json!({"source": "http", "status": "quarantined", "case_id": null, "message_id": null, "contact_id": null, "quarantine_id": "01956a6e-8f00-7000-8000-000000000008", "reason": "the mail is larger than the limit of 1048576 bytes"}))
+                    "202": json_response("The mail was quarantined.", schema("IngestReport"), json!({"source": "http", "status": "quarantined", "case_id": null, "message_id": null, "contact_id": null, "quarantine_id": "01956a6e-8f00-7000-8000-000000000008", "reason": "message is too large: 2097152 bytes, the limit is 1048576 bytes"}))
                 }),
                 &[("413", "PayloadTooLarge"), ("422", "ValidationFailed")],
             ),

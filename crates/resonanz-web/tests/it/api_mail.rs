@@ -60,7 +60,7 @@ async fn too_large(db: Db) {
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
     let report = r.json();
     assert_eq!(report["status"], "quarantined");
-    assert_eq!(report["reason"], "the mail is larger than the limit of 400 bytes");
+    assert_eq!(report["reason"], format!("message is too large: {} bytes, the limit is 400 bytes", raw.len()));
     let qid = report["quarantine_id"].as_str().unwrap().to_string();
 
     // Beyond twice the limit the body is refused outright.
@@ -72,7 +72,7 @@ async fn too_large(db: Db) {
     // Reingest under the same limit keeps it held; after the limit is raised it becomes a case.
     let r = app.request(Method::POST, &format!("/api/v1/quarantine/{qid}/reingest"), None, Vec::new()).await;
     assert_eq!(r.json()["status"], "quarantined");
-    assert!(r.json()["reason"].as_str().unwrap().contains("limit of 400 bytes"));
+    assert!(r.json()["reason"].as_str().unwrap().contains("the limit is 400 bytes"));
 
     let raised = router(state(&app.tc, 1024 * 1024));
     let path = format!("/api/v1/quarantine/{qid}/reingest");

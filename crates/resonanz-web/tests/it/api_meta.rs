@@ -145,3 +145,14 @@ async fn docs_page(db: Db) {
     assert!(css.text().contains(".method"));
 }
 db_test!(docs_page_renders_the_document, docs_page);
+
+async fn readyz_says_not_ready_when_the_database_is_gone(db: Db) {
+    let app = App::new(db).await;
+    app.tc.store.close().await;
+    let r = app.send(Method::GET, "/readyz", None, None, Vec::new()).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.code(), "not_ready");
+    // Alive is not ready: the process still answers.
+    assert_eq!(app.send(Method::GET, "/healthz", None, None, Vec::new()).await.status, StatusCode::OK);
+}
+db_test!(readyz_says_not_ready_when_the_database_is_gone, readyz_says_not_ready_when_the_database_is_gone);

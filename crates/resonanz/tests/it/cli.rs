@@ -152,3 +152,21 @@ async fn teams_and_organisations(db: Db) {
     assert_eq!(rows, vec![vec!["Stadtwerke Musterstadt", "sw-muster.de"], vec!["Bäckerei Korn", ""]]);
 }
 db_test!(teams_and_organisations, teams_and_organisations);
+
+#[test]
+fn the_data_directory_and_database_are_private_to_their_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("neu/daten");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_resonanz"))
+        .env_remove("RESONANZ_DATABASE_URL")
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("resonanz.db")), 0o600);
+}

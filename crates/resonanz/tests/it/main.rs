@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod browser;
 mod cli;
 mod mail_roundtrip;
 mod serve;
