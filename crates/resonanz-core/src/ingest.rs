@@ -262,11 +262,24 @@ impl Core {
         reason: &str,
     ) -> CoreResult<IngestReport> {
         let now = self.clock.now();
+        let raw_sha256 = sha256_hex(raw);
+        // The same bytes held already: stored once, like any mail.
+        if let Some(held) = tx.held_quarantine(&raw_sha256).await? {
+            return Ok(IngestReport {
+                source: source.label.clone(),
+                status: IngestStatus::Duplicate,
+                case_id: None,
+                message_id: None,
+                contact_id: None,
+                quarantine_id: Some(held.id),
+                reason: Some(held.reason),
+            });
+        }
         let entry = QuarantineEntry {
             id: QuarantineId::new(now),
             source: source.label.clone(),
             reason: reason.to_string(),
-            raw_sha256: sha256_hex(raw),
+            raw_sha256,
             size: raw.len() as i64,
             mailbox_id: source.mailbox_id,
             status: "held".into(),

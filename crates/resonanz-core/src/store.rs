@@ -162,6 +162,8 @@ pub trait Tx: Send {
     async fn update_outbox(&mut self, entry: &OutboxEntry) -> CoreResult<()>;
 
     async fn quarantine(&mut self, id: QuarantineId) -> CoreResult<Option<QuarantineEntry>>;
+    /// A quarantine entry still held for exactly these bytes.
+    async fn held_quarantine(&mut self, raw_sha256: &str) -> CoreResult<Option<QuarantineEntry>>;
     async fn insert_quarantine(&mut self, entry: &QuarantineEntry) -> CoreResult<()>;
     async fn update_quarantine(&mut self, entry: &QuarantineEntry) -> CoreResult<()>;
 

@@ -541,6 +541,14 @@ impl Tx for SqlTx {
         one!(self, &sql, rows::quarantine, id.to_string())
     }
 
+    async fn held_quarantine(&mut self, raw_sha256: &str) -> CoreResult<Option<QuarantineEntry>> {
+        let sql = format!(
+            "SELECT {} FROM quarantine WHERE raw_sha256 = $1 AND status = 'held' ORDER BY id LIMIT 1",
+            rows::QUARANTINE_COLS
+        );
+        one!(self, &sql, rows::quarantine, raw_sha256.to_string())
+    }
+
     async fn insert_quarantine(&mut self, q: &QuarantineEntry) -> CoreResult<()> {
         // The entry refers to its raw bytes, which may still be buffered.
         self.flush().await?;

@@ -149,6 +149,7 @@ CREATE TABLE quarantine (
     created_at BIGINT NOT NULL,
     released_at BIGINT
 );
+CREATE INDEX quarantine_raw ON quarantine (raw_sha256, status);
 CREATE TABLE jobs (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,

@@ -32,12 +32,12 @@ async fn ingest_reports_one_line_per_mail_and_is_idempotent(db: Db) {
         }
     }
 
-    // The same input again: nothing new is stored. (The quarantined file is kept again, by design:
-    // a mail that cannot be read has no identity to compare.)
+    // The same input again: nothing new is stored, not even the unreadable file (same bytes).
     let again = json_lines(&bin.run(&["ingest", dir.path().to_str().unwrap()]));
     let statuses: Vec<&str> = again.iter().map(|l| l["status"].as_str().unwrap()).collect();
-    assert_eq!(statuses, vec!["duplicate", "quarantined", "duplicate", "duplicate", "duplicate"]);
+    assert_eq!(statuses, vec!["duplicate", "duplicate", "duplicate", "duplicate", "duplicate"]);
     assert_eq!(again[0]["case_id"], lines[0]["case_id"]);
+    assert_eq!(again[1]["quarantine_id"], lines[1]["quarantine_id"]);
 
     // A path that does not exist is reported and makes the run fail; the rest is still ingested.
     let out = bin.run(&["ingest", "/nonexistent/mail.eml", dir.path().join("a.eml").to_str().unwrap()]);
