@@ -43,13 +43,26 @@ pub(crate) fn match_argument(backend: Backend, terms: &[String]) -> String {
     }
 }
 
-/// A condition selecting the case ids whose messages match argument `$n`.
+/// How many of the newest matching messages the case list's text filter looks at: a word in every
+/// tenth message of a million must not build a set of 100,000 cases before the list is sorted.
+pub(crate) const TEXT_FILTER_CAP: u32 = 2000;
+
+/// A condition selecting the cases of messages matching argument `$n` (SQLite: of the newest
+/// `TEXT_FILTER_CAP` of them).
 pub(crate) fn case_ids_matching(backend: Backend, n: usize) -> String {
     match backend {
-        Backend::Sqlite => format!("SELECT case_id FROM message_search WHERE message_search MATCH ${n}"),
+        Backend::Sqlite => format!(
+            "SELECT case_id FROM message_search WHERE message_search MATCH ${n} ORDER BY rowid DESC LIMIT {TEXT_FILTER_CAP}"
+        ),
+        // Reached only for common words (rare ones go by id, see `rare_match_case_ids`): the
+        // planner knows their frequency and walks the case list until it has a page.
         Backend::Postgres => format!("SELECT case_id FROM message_search WHERE tsv @@ plainto_tsquery('simple', ${n})"),
     }
 }
+
+/// PostgreSQL: the cases of up to $2 matching messages through the GIN index ($1 match argument).
+pub(crate) const PG_RARE_MATCH_CASES: &str =
+    "SELECT case_id FROM message_search WHERE tsv @@ plainto_tsquery('simple', $1) LIMIT $2";
 
 /// Search hits, newest first: $1 match argument, $2 limit. Every word must match. Newest first is
 /// what agents look for (the current conversation), and it lets FTS5 walk its index backwards and

@@ -52,6 +52,56 @@ fn bind_all<'q>(mut q: Query<'q, Any, AnyArguments<'q>>, args: &'q [Arg]) -> Que
 }
 
 impl SqlStore {
+    /// A read transaction for a full-text query, so PostgreSQL's plan settings stay local to it.
+    /// PostgreSQL first counts matches through the GIN index up to a cap: few are fetched through
+    /// it and sorted; many are found by walking the newest messages backwards. Its planner cannot
+    /// tell the two apart from the statistics it keeps for rare words.
+    async fn begin_search(&self, argument: &str) -> CoreResult<sqlx::Transaction<'static, sqlx::Any>> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        for setting in dialect::search_plan(self.backend) {
+            sqlx::query(setting).execute(&mut *tx).await.map_err(db_err)?;
+        }
+        if self.backend == Backend::Postgres {
+            let matches: i64 = sqlx::query_scalar(dialect::PG_SEARCH_PROBE)
+                .bind(argument.to_string())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            if matches >= dialect::PG_SEARCH_PROBE_CAP {
+                for setting in dialect::PG_SEARCH_COMMON {
+                    sqlx::query(setting).execute(&mut *tx).await.map_err(db_err)?;
+                }
+            }
+        }
+        Ok(tx)
+    }
+
+    /// PostgreSQL: the cases of all matching messages when they are few (the probe of
+    /// `begin_search`), because its planner would otherwise walk the whole time index looking for a
+    /// rare word. `None` when the words are common, or on SQLite, whose FTS5 walk is fast either way.
+    async fn rare_match_case_ids(&self, terms: &[String]) -> CoreResult<Option<Vec<String>>> {
+        if self.backend != Backend::Postgres {
+            return Ok(None);
+        }
+        let argument = dialect::match_argument(self.backend, terms);
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        for setting in dialect::search_plan(self.backend) {
+            sqlx::query(setting).execute(&mut *tx).await.map_err(db_err)?;
+        }
+        let ids: Vec<String> = sqlx::query_scalar(dialect::PG_RARE_MATCH_CASES)
+            .bind(argument)
+            .bind(dialect::PG_SEARCH_PROBE_CAP)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        tx.rollback().await.map_err(db_err)?;
+        if ids.len() as i64 >= dialect::PG_SEARCH_PROBE_CAP {
+            return Ok(None);
+        }
+        let mut seen = std::collections::HashSet::new();
+        Ok(Some(ids.into_iter().filter(|id| seen.insert(id.clone())).collect()))
+    }
+
     async fn one<T>(&self, sql: &str, arg: String, f: fn(&AnyRow) -> rows::R<T>) -> CoreResult<Option<T>> {
         let row = sqlx::query(sql).bind(arg).fetch_optional(&self.pool).await.map_err(db_err)?;
         row.map(|r| f(&r)).transpose().map_err(db_err)
@@ -90,6 +140,7 @@ impl Store for SqlStore {
     async fn list_cases(&self, f: &CaseFilter) -> CoreResult<Vec<Case>> {
         let mut cond = Vec::new();
         let mut args = Vec::new();
+        let mut by_id = false;
         let next = |args: &mut Vec<Arg>, a: Arg| {
             args.push(a);
             format!("${}", args.len())
@@ -122,8 +173,20 @@ impl Store for SqlStore {
             if terms.is_empty() {
                 return Ok(Vec::new());
             }
-            args.push(Arg::S(dialect::match_argument(self.backend, &terms)));
-            cond.push(format!("id IN ({})", dialect::case_ids_matching(self.backend, args.len())));
+            match self.rare_match_case_ids(&terms).await? {
+                // Few matches (PostgreSQL): their cases by id, then sorted.
+                Some(ids) if ids.is_empty() => return Ok(Vec::new()),
+                Some(ids) => {
+                    let ps: Vec<String> = ids.into_iter().map(|id| next(&mut args, Arg::S(id))).collect();
+                    cond.push(format!("id IN ({})", ps.join(", ")));
+                    by_id = true;
+                }
+                // The newest matching messages' cases, inside the list query.
+                None => {
+                    args.push(Arg::S(dialect::match_argument(self.backend, &terms)));
+                    cond.push(format!("id IN ({})", dialect::case_ids_matching(self.backend, args.len())));
+                }
+            }
         }
         if let Some(cur) = &f.cursor {
             let k = next(&mut args, Arg::I(cur.sort_key));
@@ -131,8 +194,11 @@ impl Store for SqlStore {
             cond.push(format!("(sort_key > {k} OR (sort_key = {k} AND id > {i}))"));
         }
         let where_ = if cond.is_empty() { String::new() } else { format!("WHERE {}", cond.join(" AND ")) };
+        // A few cases named by id are fetched and sorted; `+ 0` keeps the planner from walking the
+        // whole sort index instead, looking for them.
+        let order = if by_id { "sort_key + 0, id" } else { "sort_key, id" };
         let lim = next(&mut args, Arg::I(i64::from(f.limit) + 1));
-        let sql = format!("SELECT {} FROM cases {where_} ORDER BY sort_key, id LIMIT {lim}", rows::CASE_COLS);
+        let sql = format!("SELECT {} FROM cases {where_} ORDER BY {order} LIMIT {lim}", rows::CASE_COLS);
         let rows = bind_all(sqlx::query(&sql), &args).fetch_all(&self.pool).await.map_err(db_err)?;
         map_all(rows, rows::case)
     }
@@ -268,26 +334,7 @@ impl Store for SqlStore {
 
     async fn search(&self, terms: &[String], limit: u32) -> CoreResult<Vec<SearchHit>> {
         let argument = dialect::match_argument(self.backend, terms);
-        // A transaction so PostgreSQL's plan settings stay local to this search.
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        for setting in dialect::search_plan(self.backend) {
-            sqlx::query(setting).execute(&mut *tx).await.map_err(db_err)?;
-        }
-        if self.backend == Backend::Postgres {
-            // How many messages match, counted up to a cap through the GIN index. Few: sort them.
-            // Many: walk the newest messages backwards and stop at the first `limit` hits. The
-            // planner cannot tell the two apart from its statistics for rare words.
-            let matches: i64 = sqlx::query_scalar(dialect::PG_SEARCH_PROBE)
-                .bind(argument.clone())
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            if matches >= dialect::PG_SEARCH_PROBE_CAP {
-                for setting in dialect::PG_SEARCH_COMMON {
-                    sqlx::query(setting).execute(&mut *tx).await.map_err(db_err)?;
-                }
-            }
-        }
+        let mut tx = self.begin_search(&argument).await?;
         let rows = sqlx::query(dialect::search_messages(self.backend))
             .bind(argument)
             .bind(i64::from(limit))

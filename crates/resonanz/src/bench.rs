@@ -193,6 +193,15 @@ async fn list(db: &DbArgs, iterations: usize) -> anyhow::Result<()> {
             },
         ),
         ("all", CaseFilter { limit: 50, ..Default::default() }),
+        (
+            "open_text_common",
+            CaseFilter { status: Some(open.clone()), text: Some("Rechnungen".into()), limit: 50, ..Default::default() },
+        ),
+        (
+            "open_text_name",
+            CaseFilter { status: Some(open.clone()), text: Some("Müller".into()), limit: 50, ..Default::default() },
+        ),
+        ("text_rare", CaseFilter { text: Some("712345".into()), limit: 50, ..Default::default() }),
     ];
     // Warm up, and find a second-page cursor for the paging variant.
     let page = core.list_cases(filters[0].1.clone()).await?;
@@ -201,7 +210,7 @@ async fn list(db: &DbArgs, iterations: usize) -> anyhow::Result<()> {
     let mut per: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
     for i in 0..iterations {
         let (name, mut filter) = filters[i % filters.len()].clone();
-        let name = if i % 8 == 7 {
+        let name = if name == "open" && i % 2 == 1 {
             filter.cursor = cursor.clone();
             "open_page_2"
         } else {
