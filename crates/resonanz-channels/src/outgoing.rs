@@ -11,27 +11,11 @@ use std::time::SystemTime;
 use lettre::Message;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue, MIME_VERSION_1_0};
 use lettre::message::{Mailbox, MessageBuilder};
-use resonanz_core::clock::Timestamp;
 use resonanz_core::mail::MailAddress;
 
-/// Everything needed to write one outgoing mail.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutgoingMail {
-    pub from: MailAddress,
-    pub to: Vec<MailAddress>,
-    pub cc: Vec<MailAddress>,
-    pub subject: String,
-    pub text_body: String,
-    /// Without angle brackets.
-    pub message_id: String,
-    /// Without angle brackets.
-    pub in_reply_to: Option<String>,
-    /// Without angle brackets, oldest first.
-    pub references: Vec<String>,
-    pub date: Timestamp,
-    /// Such as `X-Resonanz-Case` or `Auto-Submitted`.
-    pub extra_headers: Vec<(String, String)>,
-}
+/// Everything needed to write one outgoing mail: core's description of it (ids without angle
+/// brackets, references oldest first, extra headers such as `X-Resonanz-Case`).
+pub use resonanz_core::delivery::OutgoingSpec as OutgoingMail;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {

@@ -14,19 +14,7 @@ pub struct Composer;
 
 impl MailComposer for Composer {
     fn compose(&self, spec: &OutgoingSpec) -> Result<Vec<u8>, String> {
-        let mail = outgoing::OutgoingMail {
-            from: spec.from.clone(),
-            to: spec.to.clone(),
-            cc: spec.cc.clone(),
-            subject: spec.subject.clone(),
-            text_body: spec.text_body.clone(),
-            message_id: spec.message_id.clone(),
-            in_reply_to: spec.in_reply_to.clone(),
-            references: spec.references.clone(),
-            date: spec.date,
-            extra_headers: spec.extra_headers.clone(),
-        };
-        outgoing::build_mail(&mail).map_err(|e| e.to_string())
+        outgoing::build_mail(spec).map_err(|e| e.to_string())
     }
 }
 
