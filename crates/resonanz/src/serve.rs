@@ -24,25 +24,32 @@ pub async fn bootstrap_admin(core: &Core) -> anyhow::Result<Option<(String, Stri
     Ok(Some((email.to_string(), password)))
 }
 
-/// Resolves on SIGTERM or Ctrl-C.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on SIGTERM or Ctrl-C. The handlers are installed when this is called, not when the future
+/// is first polled: a signal that arrives right after start-up is a graceful shutdown too, never the
+/// default action that kills the process.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate());
+        let int = signal(SignalKind::interrupt());
+        async move {
+            match (term, int) {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::select! {
+                        _ = term.recv() => {},
+                        _ = int.recv() => {},
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
@@ -108,6 +115,7 @@ pub async fn serve(core: Core, args: ServeArgs) -> anyhow::Result<()> {
         max_mail_bytes: max,
     };
     let app = resonanz_web::router(state);
+    let signalled = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -121,7 +129,7 @@ pub async fn serve(core: Core, args: ServeArgs) -> anyhow::Result<()> {
         let _ = rx_http.changed().await;
     });
     let signal = async move {
-        shutdown_signal().await;
+        signalled.await;
         tracing::info!("shutting down: finishing in-flight requests and jobs");
         let _ = tx.send(true);
     };
@@ -135,8 +143,9 @@ pub async fn serve(core: Core, args: ServeArgs) -> anyhow::Result<()> {
 
 pub async fn worker(core: Core, args: ServeArgs) -> anyhow::Result<()> {
     let (tx, rx) = watch::channel(false);
+    let signalled = shutdown_signal();
     let tasks = start_background(&core, &args, true, &rx);
-    shutdown_signal().await;
+    signalled.await;
     let _ = tx.send(true);
     for t in tasks {
         let _ = tokio::time::timeout(Duration::from_secs(30), t).await;
