@@ -1,77 +1,14 @@
 //! The real binary's HTML in a real headless Chromium: the API reference page renders, passes axe-core
 //! without serious or critical violations, and its Content-Security-Policy blocks injected inline script.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use resonanz_testkit::Db;
 use resonanz_testkit::browser::fantoccini::Locator;
 use resonanz_testkit::browser::{Browser, WINDOW_HEIGHT, WINDOW_WIDTH, axe_check, serious_or_critical};
 use serde_json::{Value, json};
 
-use crate::support::Bin;
-
-/// `resonanz serve` on a free port (SQLite). Killed on drop if the test fails before `stop`.
-struct Server {
-    child: Child,
-    base: String,
-    _bin: Bin,
-}
-
-impl Server {
-    async fn start() -> Self {
-        let bin = Bin::new(Db::Sqlite).await;
-        let mut child = bin
-            .cmd(&["serve", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .stdin(Stdio::null())
-            .spawn()
-            .unwrap();
-        let (tx, rx) = mpsc::channel();
-        let stdout = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                let _ = tx.send(line);
-            }
-        });
-        let mut server = Self { child, base: String::new(), _bin: bin };
-        while server.base.is_empty() {
-            let line = rx.recv_timeout(Duration::from_secs(60)).expect("serve printed its address");
-            if let Some(address) = line.strip_prefix("Resonanz is listening on ") {
-                server.base = address.trim().to_string();
-            }
-        }
-        server
-    }
-
-    /// SIGTERM, then wait for a clean exit.
-    fn stop(mut self) {
-        let status = std::process::Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status().unwrap();
-        assert!(status.success());
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let exit = loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                break s;
-            }
-            assert!(Instant::now() < deadline, "serve did not stop after SIGTERM");
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        assert!(exit.success(), "graceful shutdown exits cleanly: {exit:?}");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
+use crate::support::{Bin, Server};
 
 /// Polls `expression` (a JavaScript expression) until it is truthy, at most about two seconds.
 async fn wait_for(browser: &Browser, expression: &str) -> bool {
@@ -86,7 +23,8 @@ async fn wait_for(browser: &Browser, expression: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_docs_render_in_chromium_are_accessible_and_csp_blocks_inline_script() {
-    let server = Server::start().await;
+    let bin = Bin::new(Db::Sqlite).await;
+    let server = Server::start(&bin);
     let browser = Browser::start().await;
     browser.goto(&format!("{}/api/v1/docs", server.base)).await;
 

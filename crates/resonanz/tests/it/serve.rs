@@ -1,44 +1,16 @@
 //! `resonanz serve` as a process: first start, health, the API over a real port, graceful SIGTERM.
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
-
 use resonanz_testkit::mail::RawMail;
 use resonanz_testkit::{Db, db_test};
 
-use crate::support::Bin;
+use crate::support::{Bin, Server};
 
 async fn serve_starts_bootstraps_answers_and_stops_on_sigterm(db: Db) {
     let bin = Bin::new(db).await;
-    let mut child = bin
-        .cmd(&["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
-    let (tx, rx) = mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            if tx.send(line.unwrap_or_default()).is_err() {
-                break;
-            }
-        }
-    });
-    let (mut password, mut base) = (None, None);
-    while base.is_none() {
-        let line = rx.recv_timeout(Duration::from_secs(60)).expect("serve printed its address");
-        if let Some(p) = line.trim().strip_prefix("password:") {
-            password = Some(p.trim().to_string());
-        }
-        if let Some(a) = line.strip_prefix("Resonanz is listening on ") {
-            base = Some(a.trim().to_string());
-        }
-    }
-    let base = base.unwrap();
+    let server = Server::start(&bin);
+    let password =
+        server.startup_lines.iter().find_map(|l| l.trim().strip_prefix("password:").map(|p| p.trim().to_string()));
+    let base = server.base.clone();
     assert_eq!(password.unwrap().len(), 20, "a one-time admin password is printed on first start");
     if db == Db::Sqlite {
         assert!(bin.data_dir.path().join("resonanz.db").exists());
@@ -61,18 +33,11 @@ async fn serve_starts_bootstraps_answers_and_stops_on_sigterm(db: Db) {
         http.get(format!("{base}/api/v1/cases")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
     assert_eq!(list["items"][0]["subject"], "Frage zur Mediathek");
 
-    // A second start does not create another administrator.
-    let status = std::process::Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let exit = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "serve did not stop after SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(exit.success(), "graceful shutdown exits cleanly: {exit:?}");
+    server.stop();
+    // A second start on the same database creates no second administrator.
+    let again = Server::start(&bin);
+    assert!(!again.startup_lines.iter().any(|l| l.contains("password:")), "{:?}", again.startup_lines);
+    again.stop();
     let out = bin.run(&["audit", "verify"]);
     assert!(out.status.success());
 }
