@@ -51,6 +51,10 @@ impl Core {
             role,
             password_hash,
             created_at: now,
+            locale: "de".into(),
+            active: true,
+            failed_logins: 0,
+            locked_until: None,
         };
         let mut tx = self.store.begin().await?;
         tx.insert_user(&user).await?;

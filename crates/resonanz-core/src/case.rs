@@ -117,6 +117,33 @@ pub struct Case {
     /// `None` when the organisation has answered. The inbox sorts by it.
     pub waiting_since: Option<Timestamp>,
     pub last_message_at: Timestamp,
+    /// The start of the newest message, for inbox rows.
+    pub preview: String,
+    /// 0 when not escalated; higher levels reach further up (owner → team lead → supervisor).
+    pub escalation_level: i32,
+    pub escalation_reason: Option<String>,
+}
+
+/// How many characters of a message the inbox shows.
+pub const PREVIEW_CHARS: usize = 160;
+
+/// The inbox preview of a message text: whitespace collapsed, quoted lines dropped, cut at a
+/// character boundary.
+pub fn preview_of(text: &str) -> String {
+    let mut out = String::new();
+    for word in text.lines().filter(|l| !l.trim_start().starts_with('>')).flat_map(str::split_whitespace) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+        if out.chars().count() >= PREVIEW_CHARS {
+            break;
+        }
+    }
+    match out.char_indices().nth(PREVIEW_CHARS) {
+        Some((i, _)) => format!("{}…", &out[..i]),
+        None => out,
+    }
 }
 
 impl Case {
@@ -169,8 +196,22 @@ pub struct CaseFilter {
     pub team_id: Option<TeamId>,
     pub contact_id: Option<ContactId>,
     pub text: Option<String>,
+    /// Cases of any of these teams.
+    pub team_ids: Option<Vec<TeamId>>,
+    /// Only cases this person may see (see [`Visibility`]).
+    pub visible_to: Option<Visibility>,
+    /// Only escalated cases.
+    pub escalated: bool,
     pub limit: u32,
     pub cursor: Option<CaseCursor>,
+}
+
+/// What an agent may see: the cases of their teams, the cases they own, and cases no team has
+/// been given yet (the shared inbox). Supervisors and administrators see everything (no filter).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Visibility {
+    pub user_id: UserId,
+    pub team_ids: Vec<TeamId>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -229,6 +270,16 @@ mod tests {
     fn tags_are_normalised() {
         let t = normalise_tags(&[" VIP ".into(), "vip".into(), "".into(), "Rechnung".into()]);
         assert_eq!(t, vec!["rechnung".to_string(), "vip".to_string()]);
+    }
+
+    #[test]
+    fn preview_skips_quotes_and_cuts_long_text() {
+        assert_eq!(preview_of("Hallo,\n\n  wie geht's?\n> alter Text"), "Hallo, wie geht's?");
+        let long = "Wort ".repeat(100);
+        let p = preview_of(&long);
+        assert_eq!(p.chars().count(), PREVIEW_CHARS + 1);
+        assert!(p.ends_with('…'));
+        assert_eq!(preview_of("Grüße ".repeat(40).as_str()).chars().count(), PREVIEW_CHARS + 1);
     }
 
     #[test]

@@ -133,6 +133,47 @@ impl Core {
         Ok(outcome)
     }
 
+    /// Sends a system mail (password reset, notification) from the default mailbox.
+    pub async fn deliver_system_mail(
+        &self,
+        mail: &crate::jobs::SendSystemMail,
+        composer: &dyn MailComposer,
+        transport: &dyn MailTransport,
+    ) -> CoreResult<JobOutcome> {
+        let mailbox = {
+            let mut tx = self.store.begin().await?;
+            let mb = tx.default_mailbox().await?;
+            tx.commit().await?;
+            mb
+        };
+        let Some(mailbox) = mailbox else {
+            return Ok(JobOutcome::Retry("no mailbox configured to send from".into()));
+        };
+        let now = self.clock.now();
+        let domain = mailbox.address.rsplit_once('@').map(|(_, d)| d).unwrap_or("resonanz.invalid");
+        let spec = OutgoingSpec {
+            from: MailAddress { address: mailbox.address.clone(), name: Some("Resonanz".into()) },
+            to: vec![MailAddress { address: mail.to.clone(), name: None }],
+            cc: Vec::new(),
+            subject: mail.subject.clone(),
+            text_body: mail.text.clone(),
+            message_id: format!("{}@{domain}", crate::ids::MessageId::new(now)),
+            in_reply_to: None,
+            references: Vec::new(),
+            date: now,
+            extra_headers: vec![("Auto-Submitted".into(), "auto-generated".into())],
+        };
+        let raw = match composer.compose(&spec) {
+            Ok(raw) => raw,
+            Err(e) => return Ok(JobOutcome::Fail(format!("cannot compose the mail: {e}"))),
+        };
+        Ok(match transport.send(&mailbox, &mailbox.address, std::slice::from_ref(&mail.to), &raw).await {
+            Ok(()) => JobOutcome::Done,
+            Err(e) if e.permanent => JobOutcome::Fail(e.message),
+            Err(e) => JobOutcome::Retry(e.message),
+        })
+    }
+
     /// Marks an outbox entry failed when its job gave up (after the last retry, or because the
     /// mail could not be composed), and records that on the case: an agent must see that the
     /// answer did not leave.

@@ -44,6 +44,10 @@ id_type!(
     QuarantineId,
     TokenId,
     AuditId,
+    TextBlockId,
+    HandoverId,
+    NotificationId,
+    SavedViewId,
 );
 
 /// UUIDv7 with a 12-bit counter in `rand_a` (RFC 9562, method 1): ids made in this process for the

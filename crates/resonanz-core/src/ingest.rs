@@ -162,6 +162,9 @@ impl Core {
                     updated_at: now,
                     waiting_since: None,
                     last_message_at: now,
+                    preview: String::new(),
+                    escalation_level: 0,
+                    escalation_reason: None,
                 };
                 (case, true)
             }
@@ -178,6 +181,9 @@ impl Core {
         }
         case.last_message_at = now;
         case.updated_at = now;
+        if mail.auto_kind == AutoKind::None || created {
+            case.preview = crate::case::preview_of(&mail.text_body);
+        }
 
         let message = Message {
             id: MessageId::new(now),

@@ -46,6 +46,24 @@ impl NewJob {
     }
 }
 
+/// A mail from Resonanz itself to a user (password reset, notification), sent from the default
+/// mailbox. Not part of any case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SendSystemMail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+}
+
+impl Job for SendSystemMail {
+    const NAME: &'static str = "send_system_mail";
+    const MAX_ATTEMPTS: i32 = 8;
+
+    fn idempotency_key(&self) -> Option<String> {
+        None
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClaimedJob {
     pub id: JobId,

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod auth;
 pub mod case;
 pub mod clock;
 pub mod contact;
@@ -18,11 +19,14 @@ pub mod mail;
 pub mod message;
 pub mod organisations;
 pub mod outbound;
+pub mod passwords;
 pub mod quarantine;
 pub mod search;
 pub mod service;
 pub mod store;
+pub mod textblocks;
 pub mod user;
+pub mod workspace;
 
 pub use clock::{Clock, FakeClock, SystemClock, Timestamp};
 pub use error::{CoreError, FieldError};

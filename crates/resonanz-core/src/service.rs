@@ -91,6 +91,8 @@ pub struct ReplyInput {
     pub cc: Vec<String>,
     /// Status after the reply; by default a new case becomes open and others keep theirs.
     pub status: Option<CaseStatus>,
+    /// Text blocks used in the text; their usage counts go up.
+    pub text_blocks: Vec<crate::ids::TextBlockId>,
 }
 
 pub const MAX_BODY_CHARS: usize = 200_000;
@@ -247,10 +249,12 @@ impl Core {
         };
         case.waiting_since = None;
         case.last_message_at = now;
+        case.preview = crate::case::preview_of(&message.text_body);
         case.updated_at = now;
         tx.insert_message(&message, &search::document(&message.subject, &message.text_body)).await?;
         tx.insert_outbox(&outbox).await?;
         tx.enqueue_job(&NewJob::of(&SendMail { outbox_id: outbox.id }, now)).await?;
+        tx.count_text_block_use(&input.text_blocks).await?;
         tx.update_case(&case).await?;
         let actor = Actor::User(author_user.id);
         tx.append_audit(
@@ -275,6 +279,9 @@ impl Core {
             return Err(CoreError::invalid("text", "too_long", format!("at most {MAX_BODY_CHARS} characters")));
         }
         let now = self.clock.now();
+        let users = self.store.list_users().await?;
+        let mentioned: Vec<&User> =
+            crate::workspace::mentioned_users(text, &users).into_iter().filter(|u| u.id != author).collect();
         let mut tx = self.store.begin().await?;
         let mut case = tx.case(case_id).await?.ok_or(CoreError::NotFound("case"))?;
         let user = tx.user(author).await?.ok_or(CoreError::NotFound("user"))?;
@@ -283,9 +290,22 @@ impl Core {
         tx.insert_message(&note, &search::document("", text)).await?;
         case.updated_at = now;
         tx.update_case(&case).await?;
+        for m in &mentioned {
+            let body = format!("{} {}: {}", case.reference(), user.display_name, crate::case::preview_of(text));
+            tx.insert_notification(&crate::workspace::Notification::new(
+                m.id,
+                "mention",
+                Some(case_id),
+                Some(author),
+                body,
+                now,
+            ))
+            .await?;
+        }
+        let mention_ids: Vec<_> = mentioned.iter().map(|u| u.id).collect();
         tx.append_audit(
             NewAuditEvent::new(&Actor::User(author), "note.added", "case", case_id, now)
-                .after(serde_json::json!({"message_id": id})),
+                .after(serde_json::json!({"message_id": id, "mentions": mention_ids})),
         )
         .await?;
         tx.commit().await?;
@@ -379,6 +399,36 @@ impl Core {
         case.owner_id = new_owner;
         case.updated_at = now;
         tx.update_case(&case).await?;
+        // A handover to someone else waits for their acknowledgement; an earlier one still open is
+        // superseded (acknowledged by the change itself).
+        if let Some(open) = tx.open_handover(case_id).await? {
+            tx.acknowledge_handover(open.id, now).await?;
+        }
+        // Taking a case oneself needs no acknowledgement: it is acknowledged at once.
+        let self_assigned = new_owner == Some(by);
+        let handover = crate::workspace::Handover {
+            id: crate::ids::HandoverId::new(now),
+            case_id,
+            from_user_id: before,
+            to_user_id: new_owner,
+            by_user_id: by,
+            note: note.to_string(),
+            created_at: now,
+            acknowledged_at: self_assigned.then_some(now),
+        };
+        tx.insert_handover(&handover).await?;
+        if let Some(to) = new_owner.filter(|_| !self_assigned) {
+            let body = format!("{} {} → {}: {note}", case.reference(), by_user.display_name, case.subject);
+            tx.insert_notification(&crate::workspace::Notification::new(
+                to,
+                "handover",
+                Some(case_id),
+                Some(by),
+                body,
+                now,
+            ))
+            .await?;
+        }
         if !note.is_empty() {
             let id = MessageId::new(now);
             let text = format!("Übergabe: {note}");

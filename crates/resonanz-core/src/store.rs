@@ -7,19 +7,22 @@
 use async_trait::async_trait;
 
 use crate::audit::{AuditEvent, NewAuditEvent};
+use crate::auth::{PasswordReset, Session};
 use crate::case::{Case, CaseFilter};
 use crate::clock::Timestamp;
 use crate::contact::{Contact, ContactView, Identity, IdentityKind, Organisation};
 use crate::error::CoreResult;
 use crate::ids::{
-    AttachmentId, CaseId, ContactId, JobId, MailboxId, MessageId, OrganisationId, OutboxId, QuarantineId, TeamId,
-    UserId,
+    AttachmentId, CaseId, ContactId, HandoverId, JobId, MailboxId, MessageId, NotificationId, OrganisationId, OutboxId,
+    QuarantineId, SavedViewId, TeamId, TextBlockId, UserId,
 };
 use crate::jobs::{ClaimedJob, NewJob};
 use crate::message::{Attachment, Message, MessageView};
 use crate::outbound::{Mailbox, OutboxEntry};
 use crate::quarantine::QuarantineEntry;
+use crate::textblocks::TextBlock;
 use crate::user::{ApiToken, Team, User};
+use crate::workspace::{Handover, Notification, Presence, SavedView};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -118,6 +121,42 @@ pub trait Store: Send + Sync {
     async fn retry_job(&self, id: JobId, run_at: Timestamp, error: &str) -> CoreResult<()>;
     async fn fail_job(&self, id: JobId, now: Timestamp, error: &str) -> CoreResult<()>;
     async fn job_counts(&self) -> CoreResult<JobCounts>;
+
+    // The workspace. Sessions, presence, saved views and read marks are written directly: they
+    // are not part of the audited record.
+    async fn contacts_by_ids(&self, ids: &[ContactId]) -> CoreResult<Vec<Contact>>;
+    async fn session(&self, id_sha256: &str) -> CoreResult<Option<Session>>;
+    async fn insert_session(&self, session: &Session) -> CoreResult<()>;
+    async fn touch_session(&self, id_sha256: &str, last_seen_at: Timestamp) -> CoreResult<()>;
+    async fn delete_session(&self, id_sha256: &str) -> CoreResult<()>;
+    /// Deletes every session of a user but `keep`; returns how many went.
+    async fn delete_user_sessions(&self, user: UserId, keep: Option<&str>) -> CoreResult<u64>;
+    async fn password_reset(&self, token_sha256: &str) -> CoreResult<Option<PasswordReset>>;
+
+    async fn text_block(&self, id: TextBlockId) -> CoreResult<Option<TextBlock>>;
+    /// Text blocks whose name, category or body contain `query`, by category and name.
+    async fn text_blocks(&self, query: Option<&str>, category: Option<&str>) -> CoreResult<Vec<TextBlock>>;
+
+    async fn case_handovers(&self, case: CaseId) -> CoreResult<Vec<Handover>>;
+
+    async fn notifications(&self, user: UserId, limit: u32) -> CoreResult<Vec<Notification>>;
+    async fn unread_notifications(&self, user: UserId) -> CoreResult<i64>;
+    /// Marks the given notifications (all when `None`) of a user read.
+    async fn mark_notifications_read(
+        &self,
+        user: UserId,
+        ids: Option<&[NotificationId]>,
+        at: Timestamp,
+    ) -> CoreResult<()>;
+
+    async fn upsert_presence(&self, presence: &Presence) -> CoreResult<()>;
+    async fn case_presence(&self, case: CaseId) -> CoreResult<Vec<Presence>>;
+    /// Presence rows changed at or after `since`, for the live stream.
+    async fn presence_changed_since(&self, since: Timestamp) -> CoreResult<Vec<Presence>>;
+
+    async fn saved_views(&self, user: UserId) -> CoreResult<Vec<SavedView>>;
+    async fn insert_saved_view(&self, view: &SavedView) -> CoreResult<()>;
+    async fn delete_saved_view(&self, user: UserId, id: SavedViewId) -> CoreResult<()>;
 }
 
 #[async_trait]
@@ -173,4 +212,23 @@ pub trait Tx: Send {
     async fn team(&mut self, id: crate::ids::TeamId) -> CoreResult<Option<Team>>;
     async fn add_team_member(&mut self, team: TeamId, user: UserId) -> CoreResult<()>;
     async fn insert_token(&mut self, token: &ApiToken) -> CoreResult<()>;
+
+    async fn user_by_email(&mut self, email: &str) -> CoreResult<Option<User>>;
+    async fn update_user(&mut self, user: &User) -> CoreResult<()>;
+    /// Replaces the teams of a user.
+    async fn set_user_teams(&mut self, user: UserId, teams: &[TeamId]) -> CoreResult<()>;
+    async fn update_mailbox(&mut self, mailbox: &Mailbox) -> CoreResult<()>;
+    async fn insert_password_reset(&mut self, reset: &PasswordReset) -> CoreResult<()>;
+    async fn use_password_reset(&mut self, token_sha256: &str, at: Timestamp) -> CoreResult<()>;
+
+    async fn insert_text_block(&mut self, block: &TextBlock) -> CoreResult<()>;
+    async fn update_text_block(&mut self, block: &TextBlock) -> CoreResult<()>;
+    async fn delete_text_block(&mut self, id: TextBlockId) -> CoreResult<()>;
+    async fn count_text_block_use(&mut self, ids: &[TextBlockId]) -> CoreResult<()>;
+
+    async fn insert_handover(&mut self, handover: &Handover) -> CoreResult<()>;
+    /// The newest unacknowledged handover of a case.
+    async fn open_handover(&mut self, case: CaseId) -> CoreResult<Option<Handover>>;
+    async fn acknowledge_handover(&mut self, id: HandoverId, at: Timestamp) -> CoreResult<()>;
+    async fn insert_notification(&mut self, notification: &Notification) -> CoreResult<()>;
 }

@@ -46,7 +46,26 @@ pub struct User {
     #[serde(skip)]
     pub password_hash: String,
     pub created_at: Timestamp,
+    /// UI language: `de` (default) or `en`.
+    pub locale: String,
+    /// Deactivated users cannot sign in; their history stays.
+    pub active: bool,
+    /// Failed sign-ins since the last success; reaching the limit locks the account for a while.
+    #[serde(skip)]
+    pub failed_logins: i64,
+    #[serde(skip)]
+    pub locked_until: Option<Timestamp>,
 }
+
+impl User {
+    /// The first word of the display name, for greetings and signatures.
+    pub fn first_name(&self) -> &str {
+        self.display_name.split_whitespace().next().unwrap_or(&self.display_name)
+    }
+}
+
+/// UI languages. German is the default.
+pub const LOCALES: [&str; 2] = ["de", "en"];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Team {

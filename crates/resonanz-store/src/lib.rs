@@ -11,6 +11,7 @@ mod reads;
 mod rows;
 mod seed;
 mod tx;
+mod workspace;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -27,6 +27,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_directory_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0002_directory_indexes.sql"),
     },
+    Migration {
+        version: 3,
+        name: "workspace",
+        sqlite: include_str!("../migrations/sqlite/0003_workspace.sql"),
+        postgres: include_str!("../migrations/postgres/0003_workspace.sql"),
+    },
 ];
 
 pub fn migrations_for(backend: Backend) -> impl Iterator<Item = (i64, &'static str)> {

@@ -168,6 +168,25 @@ impl Store for SqlStore {
             let p = next(&mut args, Arg::S(c.to_string()));
             cond.push(format!("contact_id = {p}"));
         }
+        if let Some(teams) = &f.team_ids {
+            if teams.is_empty() {
+                return Ok(Vec::new());
+            }
+            let ps: Vec<String> = teams.iter().map(|t| next(&mut args, Arg::S(t.to_string()))).collect();
+            cond.push(format!("team_id IN ({})", ps.join(", ")));
+        }
+        if let Some(v) = &f.visible_to {
+            let mut alt = vec!["team_id IS NULL".to_string()];
+            alt.push(format!("owner_id = {}", next(&mut args, Arg::S(v.user_id.to_string()))));
+            if !v.team_ids.is_empty() {
+                let ps: Vec<String> = v.team_ids.iter().map(|t| next(&mut args, Arg::S(t.to_string()))).collect();
+                alt.push(format!("team_id IN ({})", ps.join(", ")));
+            }
+            cond.push(format!("({})", alt.join(" OR ")));
+        }
+        if f.escalated {
+            cond.push("escalation_level > 0".into());
+        }
         if let Some(text) = &f.text {
             let terms = resonanz_core::search::query_terms(text);
             if terms.is_empty() {
@@ -502,5 +521,72 @@ impl Store for SqlStore {
             }
         }
         Ok(c)
+    }
+
+    async fn contacts_by_ids(&self, ids: &[ContactId]) -> CoreResult<Vec<resonanz_core::contact::Contact>> {
+        self.contacts_by_ids_(ids).await
+    }
+    async fn session(&self, sha: &str) -> CoreResult<Option<resonanz_core::auth::Session>> {
+        self.session_(sha).await
+    }
+    async fn insert_session(&self, s: &resonanz_core::auth::Session) -> CoreResult<()> {
+        self.insert_session_(s).await
+    }
+    async fn touch_session(&self, sha: &str, at: Timestamp) -> CoreResult<()> {
+        self.touch_session_(sha, at).await
+    }
+    async fn delete_session(&self, sha: &str) -> CoreResult<()> {
+        self.delete_session_(sha).await
+    }
+    async fn delete_user_sessions(&self, user: UserId, keep: Option<&str>) -> CoreResult<u64> {
+        self.delete_user_sessions_(user, keep).await
+    }
+    async fn password_reset(&self, sha: &str) -> CoreResult<Option<resonanz_core::auth::PasswordReset>> {
+        self.password_reset_(sha).await
+    }
+    async fn text_block(&self, id: TextBlockId) -> CoreResult<Option<resonanz_core::textblocks::TextBlock>> {
+        self.text_block_(id).await
+    }
+    async fn text_blocks(
+        &self,
+        query: Option<&str>,
+        category: Option<&str>,
+    ) -> CoreResult<Vec<resonanz_core::textblocks::TextBlock>> {
+        self.text_blocks_(query, category).await
+    }
+    async fn case_handovers(&self, case: CaseId) -> CoreResult<Vec<resonanz_core::workspace::Handover>> {
+        self.case_handovers_(case).await
+    }
+    async fn notifications(&self, user: UserId, limit: u32) -> CoreResult<Vec<resonanz_core::workspace::Notification>> {
+        self.notifications_(user, limit).await
+    }
+    async fn unread_notifications(&self, user: UserId) -> CoreResult<i64> {
+        self.unread_notifications_(user).await
+    }
+    async fn mark_notifications_read(
+        &self,
+        user: UserId,
+        ids: Option<&[NotificationId]>,
+        at: Timestamp,
+    ) -> CoreResult<()> {
+        self.mark_notifications_read_(user, ids, at).await
+    }
+    async fn upsert_presence(&self, p: &resonanz_core::workspace::Presence) -> CoreResult<()> {
+        self.upsert_presence_(p).await
+    }
+    async fn case_presence(&self, case: CaseId) -> CoreResult<Vec<resonanz_core::workspace::Presence>> {
+        self.case_presence_(case).await
+    }
+    async fn presence_changed_since(&self, since: Timestamp) -> CoreResult<Vec<resonanz_core::workspace::Presence>> {
+        self.presence_changed_since_(since).await
+    }
+    async fn saved_views(&self, user: UserId) -> CoreResult<Vec<resonanz_core::workspace::SavedView>> {
+        self.saved_views_(user).await
+    }
+    async fn insert_saved_view(&self, v: &resonanz_core::workspace::SavedView) -> CoreResult<()> {
+        self.insert_saved_view_(v).await
+    }
+    async fn delete_saved_view(&self, user: UserId, id: SavedViewId) -> CoreResult<()> {
+        self.delete_saved_view_(user, id).await
     }
 }

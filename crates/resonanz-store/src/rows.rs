@@ -28,25 +28,25 @@ fn ts(v: i64) -> Timestamp {
     DateTime::<Utc>::from_timestamp_micros(v).unwrap_or_default()
 }
 
-fn decode_err(col: &str, msg: impl Into<String>) -> sqlx::Error {
+pub(crate) fn decode_err(col: &str, msg: impl Into<String>) -> sqlx::Error {
     sqlx::Error::ColumnDecode { index: col.to_string(), source: msg.into().into() }
 }
 
-fn uuid(row: &AnyRow, col: &str) -> R<Uuid> {
+pub(crate) fn uuid(row: &AnyRow, col: &str) -> R<Uuid> {
     let s: String = row.try_get(col)?;
     Uuid::parse_str(&s).map_err(|e| decode_err(col, e.to_string()))
 }
 
-fn opt_uuid(row: &AnyRow, col: &str) -> R<Option<Uuid>> {
+pub(crate) fn opt_uuid(row: &AnyRow, col: &str) -> R<Option<Uuid>> {
     let s: Option<String> = row.try_get(col)?;
     s.map(|s| Uuid::parse_str(&s).map_err(|e| decode_err(col, e.to_string()))).transpose()
 }
 
-fn time(row: &AnyRow, col: &str) -> R<Timestamp> {
+pub(crate) fn time(row: &AnyRow, col: &str) -> R<Timestamp> {
     Ok(ts(row.try_get::<i64, _>(col)?))
 }
 
-fn opt_time(row: &AnyRow, col: &str) -> R<Option<Timestamp>> {
+pub(crate) fn opt_time(row: &AnyRow, col: &str) -> R<Option<Timestamp>> {
     Ok(row.try_get::<Option<i64>, _>(col)?.map(ts))
 }
 
@@ -60,7 +60,7 @@ pub(crate) fn to_json_list(v: &[String]) -> String {
 }
 
 pub(crate) const CASE_COLS: &str = "id, number, subject, status, priority, contact_id, owner_id, team_id, mailbox_id, \
-    channel, tags, created_at, updated_at, waiting_since, last_message_at";
+    channel, tags, created_at, updated_at, waiting_since, last_message_at, preview, escalation_level, escalation_reason";
 
 pub(crate) fn case(row: &AnyRow) -> R<Case> {
     let status: String = row.try_get("status")?;
@@ -80,6 +80,9 @@ pub(crate) fn case(row: &AnyRow) -> R<Case> {
         updated_at: time(row, "updated_at")?,
         waiting_since: opt_time(row, "waiting_since")?,
         last_message_at: time(row, "last_message_at")?,
+        preview: row.try_get("preview")?,
+        escalation_level: row.try_get::<i64, _>("escalation_level")? as i32,
+        escalation_reason: row.try_get("escalation_reason")?,
     })
 }
 
@@ -174,7 +177,8 @@ pub(crate) fn attachment(row: &AnyRow) -> R<Attachment> {
     })
 }
 
-pub(crate) const USER_COLS: &str = "id, email, display_name, role, password_hash, created_at";
+pub(crate) const USER_COLS: &str =
+    "id, email, display_name, role, password_hash, created_at, locale, active, failed_logins, locked_until";
 
 pub(crate) fn user(row: &AnyRow) -> R<User> {
     let role: String = row.try_get("role")?;
@@ -185,6 +189,10 @@ pub(crate) fn user(row: &AnyRow) -> R<User> {
         role: Role::parse(&role).ok_or_else(|| decode_err("role", role.clone()))?,
         password_hash: row.try_get("password_hash")?,
         created_at: time(row, "created_at")?,
+        locale: row.try_get("locale")?,
+        active: row.try_get::<i64, _>("active")? != 0,
+        failed_logins: row.try_get("failed_logins")?,
+        locked_until: opt_time(row, "locked_until")?,
     })
 }
 

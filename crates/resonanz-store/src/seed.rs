@@ -200,9 +200,12 @@ impl SqlStore {
                     updated_at: created,
                     waiting_since: waiting.then_some(created),
                     last_message_at: created,
+                    preview: resonanz_core::case::preview_of(&format!("Sehr geehrte Damen und Herren, {body}.")),
+                    escalation_level: 0,
+                    escalation_reason: None,
                 };
                 cases.push(format!(
-                    "({}, {}, {}, {}, {}, {}, {}, NULL, NULL, 'email', '[]', {t}, {t}, {}, {t}, {})",
+                    "({}, {}, {}, {}, {}, {}, {}, NULL, NULL, 'email', '[]', {t}, {t}, {}, {t}, {}, {})",
                     q(&case.id.to_string()),
                     case.number,
                     q(&case.subject),
@@ -212,6 +215,7 @@ impl SqlStore {
                     opt(owner.map(|o| o.to_string())),
                     case.waiting_since.map(|w| micros(w).to_string()).unwrap_or_else(|| "NULL".into()),
                     sort_key(&case),
+                    q(&case.preview),
                     t = micros(created)
                 ));
                 let message = MessageId::new(created);
@@ -241,7 +245,7 @@ impl SqlStore {
                 ("identities", "id, contact_id, kind, value, failing_since, failure_reason, created_at", &identities),
                 (
                     "cases",
-                    "id, number, subject, status, priority, contact_id, owner_id, team_id, mailbox_id, channel, tags, created_at, updated_at, waiting_since, last_message_at, sort_key",
+                    "id, number, subject, status, priority, contact_id, owner_id, team_id, mailbox_id, channel, tags, created_at, updated_at, waiting_since, last_message_at, sort_key, preview",
                     &cases,
                 ),
                 ("messages", crate::rows::MESSAGE_COLS, &messages),

@@ -296,8 +296,8 @@ impl Tx for SqlTx {
         exec!(
             self,
             "INSERT INTO cases (id, number, subject, status, priority, contact_id, owner_id, team_id, mailbox_id, channel, tags, \
-             created_at, updated_at, waiting_since, last_message_at, sort_key) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+             created_at, updated_at, waiting_since, last_message_at, sort_key, preview, escalation_level, escalation_reason) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
             c.id.to_string(),
             c.number,
             c.subject.clone(),
@@ -313,7 +313,10 @@ impl Tx for SqlTx {
             micros(c.updated_at),
             opt_micros(c.waiting_since),
             micros(c.last_message_at),
-            sort_key(c)
+            sort_key(c),
+            c.preview.clone(),
+            i64::from(c.escalation_level),
+            c.escalation_reason.clone()
         )
     }
 
@@ -321,8 +324,8 @@ impl Tx for SqlTx {
         exec!(
             self,
             "UPDATE cases SET subject = $2, status = $3, priority = $4, contact_id = $5, owner_id = $6, team_id = $7, \
-             mailbox_id = $8, tags = $9, updated_at = $10, waiting_since = $11, last_message_at = $12, sort_key = $13 \
-             WHERE id = $1",
+             mailbox_id = $8, tags = $9, updated_at = $10, waiting_since = $11, last_message_at = $12, sort_key = $13, \
+             preview = $14, escalation_level = $15, escalation_reason = $16 WHERE id = $1",
             c.id.to_string(),
             c.subject.clone(),
             c.status.as_str(),
@@ -335,7 +338,10 @@ impl Tx for SqlTx {
             micros(c.updated_at),
             opt_micros(c.waiting_since),
             micros(c.last_message_at),
-            sort_key(c)
+            sort_key(c),
+            c.preview.clone(),
+            i64::from(c.escalation_level),
+            c.escalation_reason.clone()
         )
     }
 
@@ -586,13 +592,35 @@ impl Tx for SqlTx {
     async fn insert_user(&mut self, u: &User) -> CoreResult<()> {
         exec!(
             self,
-            "INSERT INTO users (id, email, display_name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO users (id, email, display_name, role, password_hash, created_at, locale, active, failed_logins, \
+             locked_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             u.id.to_string(),
             u.email.clone(),
             u.display_name.clone(),
             u.role.as_str(),
             u.password_hash.clone(),
-            micros(u.created_at)
+            micros(u.created_at),
+            u.locale.clone(),
+            i64::from(u.active),
+            u.failed_logins,
+            opt_micros(u.locked_until)
+        )
+    }
+
+    async fn update_user(&mut self, u: &User) -> CoreResult<()> {
+        exec!(
+            self,
+            "UPDATE users SET email = $2, display_name = $3, role = $4, password_hash = $5, locale = $6, active = $7, \
+             failed_logins = $8, locked_until = $9 WHERE id = $1",
+            u.id.to_string(),
+            u.email.clone(),
+            u.display_name.clone(),
+            u.role.as_str(),
+            u.password_hash.clone(),
+            u.locale.clone(),
+            i64::from(u.active),
+            u.failed_logins,
+            opt_micros(u.locked_until)
         )
     }
 
@@ -629,5 +657,61 @@ impl Tx for SqlTx {
             t.secret_sha256.clone(),
             micros(t.created_at)
         )
+    }
+
+    async fn user_by_email(&mut self, email: &str) -> CoreResult<Option<User>> {
+        let sql = format!("SELECT {} FROM users WHERE email = $1", rows::USER_COLS);
+        one!(self, &sql, rows::user, email.to_string())
+    }
+    async fn set_user_teams(&mut self, user: UserId, teams: &[TeamId]) -> CoreResult<()> {
+        crate::workspace::set_user_teams(&mut self.tx, user, teams).await
+    }
+    async fn update_mailbox(&mut self, m: &Mailbox) -> CoreResult<()> {
+        if m.is_default {
+            exec!(self, "UPDATE mailboxes SET is_default = 0")?;
+        }
+        exec!(
+            self,
+            "UPDATE mailboxes SET name = $2, address = $3, display_name = $4, signature = $5, imap_url = $6, \
+             smtp_url = $7, is_default = $8 WHERE id = $1",
+            m.id.to_string(),
+            m.name.clone(),
+            m.address.clone(),
+            m.display_name.clone(),
+            m.signature.clone(),
+            m.imap_url.clone(),
+            m.smtp_url.clone(),
+            m.is_default as i64
+        )
+    }
+    async fn insert_password_reset(&mut self, r: &resonanz_core::auth::PasswordReset) -> CoreResult<()> {
+        crate::workspace::insert_password_reset(&mut self.tx, r).await
+    }
+    async fn use_password_reset(&mut self, sha: &str, at: resonanz_core::Timestamp) -> CoreResult<()> {
+        crate::workspace::use_password_reset(&mut self.tx, sha, at).await
+    }
+    async fn insert_text_block(&mut self, b: &resonanz_core::textblocks::TextBlock) -> CoreResult<()> {
+        crate::workspace::upsert_text_block(&mut self.tx, b, true).await
+    }
+    async fn update_text_block(&mut self, b: &resonanz_core::textblocks::TextBlock) -> CoreResult<()> {
+        crate::workspace::upsert_text_block(&mut self.tx, b, false).await
+    }
+    async fn delete_text_block(&mut self, id: TextBlockId) -> CoreResult<()> {
+        crate::workspace::delete_text_block(&mut self.tx, id).await
+    }
+    async fn count_text_block_use(&mut self, ids: &[TextBlockId]) -> CoreResult<()> {
+        crate::workspace::count_text_block_use(&mut self.tx, ids).await
+    }
+    async fn insert_handover(&mut self, h: &resonanz_core::workspace::Handover) -> CoreResult<()> {
+        crate::workspace::insert_handover(&mut self.tx, h).await
+    }
+    async fn open_handover(&mut self, case: CaseId) -> CoreResult<Option<resonanz_core::workspace::Handover>> {
+        crate::workspace::open_handover(&mut self.tx, case).await
+    }
+    async fn acknowledge_handover(&mut self, id: HandoverId, at: resonanz_core::Timestamp) -> CoreResult<()> {
+        crate::workspace::acknowledge_handover(&mut self.tx, id, at).await
+    }
+    async fn insert_notification(&mut self, n: &resonanz_core::workspace::Notification) -> CoreResult<()> {
+        crate::workspace::insert_notification(&mut self.tx, n).await
     }
 }

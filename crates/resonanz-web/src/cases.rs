@@ -106,7 +106,7 @@ fn parse_filter(q: &HashMap<String, String>, me: UserId) -> ApiResult<CaseFilter
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    Ok(CaseFilter { status, owner, team_id, contact_id, text, limit, cursor })
+    Ok(CaseFilter { status, owner, team_id, contact_id, text, limit, cursor, ..Default::default() })
 }
 
 pub async fn list(

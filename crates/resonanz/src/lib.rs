@@ -8,6 +8,6 @@ pub mod config;
 pub mod directory_cmd;
 pub mod imap_poll;
 pub mod ingest_cmd;
-pub mod passwords;
+pub use resonanz_core::passwords;
 pub mod serve;
 pub mod worker;

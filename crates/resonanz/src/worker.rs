@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use resonanz_core::jobs::{ClaimedJob, Job, JobOutcome, SendMail, backoff};
+use resonanz_core::jobs::{ClaimedJob, Job, JobOutcome, SendMail, SendSystemMail, backoff};
 use resonanz_core::outbound::MailTransport;
 use resonanz_core::service::Core;
 use tokio::sync::watch;
@@ -46,6 +46,10 @@ async fn dispatch(core: &Core, transport: &dyn MailTransport, job: &ClaimedJob) 
         SendMail::NAME => {
             let j: SendMail = job.decode()?;
             Ok(core.deliver_outbox(j.outbox_id, &Composer, transport).await?)
+        }
+        SendSystemMail::NAME => {
+            let j: SendSystemMail = job.decode()?;
+            Ok(core.deliver_system_mail(&j, &Composer, transport).await?)
         }
         other => Ok(JobOutcome::Fail(format!("unknown job type {other}"))),
     }
