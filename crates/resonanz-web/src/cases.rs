@@ -154,7 +154,7 @@ pub async fn reply(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let input = ReplyInput { text: body.text, to: body.to, cc: body.cc, status };
+    let input = ReplyInput { text: body.text, to: body.to, cc: body.cc, status, ..Default::default() };
     let (message_id, outbox_id) = state.core.reply(CaseId(id), user.id, input).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({"message_id": message_id.to_string(), "outbox_id": outbox_id.to_string()}))))
 }
