@@ -25,6 +25,15 @@ pub struct NewMailbox {
     pub is_default: bool,
 }
 
+/// An administrator's change to a user.
+#[derive(Debug, Clone)]
+pub struct UserChange {
+    pub display_name: String,
+    pub role: Role,
+    pub team_ids: Vec<TeamId>,
+    pub active: bool,
+}
+
 pub fn token_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
@@ -106,6 +115,101 @@ impl Core {
         Ok(TeamView { team, member_ids })
     }
 
+    /// Sets a user's UI language (their own, or an admin's change).
+    pub async fn set_locale(&self, actor: &Actor, user: UserId, locale: &str) -> CoreResult<()> {
+        if !crate::user::LOCALES.contains(&locale) {
+            return Err(CoreError::invalid("locale", "invalid_locale", "de or en"));
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let mut u = tx.user(user).await?.ok_or(CoreError::NotFound("user"))?;
+        u.locale = locale.into();
+        tx.update_user(&u).await?;
+        tx.append_audit(
+            NewAuditEvent::new(actor, "user.locale_changed", "user", user, now)
+                .after(serde_json::json!({"locale": locale})),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// An administrator changes a user: name, role, teams, active. Deactivating ends their sessions.
+    pub async fn update_user(&self, actor: &Actor, user: UserId, change: UserChange) -> CoreResult<User> {
+        self.require_admin(actor).await?;
+        let mut errors = Vec::new();
+        let name = change.display_name.trim().to_string();
+        if name.is_empty() {
+            errors.push(FieldError::new("display_name", "required", "a name is required"));
+        }
+        let teams = self.store.teams().await?;
+        for (i, t) in change.team_ids.iter().enumerate() {
+            if !teams.iter().any(|x| x.id == *t) {
+                errors.push(FieldError::new(&format!("team_ids[{i}]"), "unknown_team", "no such team"));
+            }
+        }
+        if *actor == Actor::User(user) && (!change.active || change.role != Role::Admin) {
+            errors.push(FieldError::new("role", "own_admin", "you cannot take away your own administration"));
+        }
+        crate::contact::check(errors)?;
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let before = tx.user(user).await?.ok_or(CoreError::NotFound("user"))?;
+        let mut u = before.clone();
+        u.display_name = name;
+        u.role = change.role;
+        u.active = change.active;
+        tx.update_user(&u).await?;
+        tx.set_user_teams(user, &change.team_ids).await?;
+        tx.append_audit(
+            NewAuditEvent::new(actor, "user.updated", "user", user, now)
+                .before(serde_json::json!({"display_name": before.display_name, "role": before.role, "active": before.active}))
+                .after(serde_json::json!({"display_name": u.display_name, "role": u.role, "active": u.active, "team_ids": change.team_ids})),
+        )
+        .await?;
+        tx.commit().await?;
+        if !u.active {
+            self.store.delete_user_sessions(user, None).await?;
+        }
+        Ok(u)
+    }
+
+    /// Changes a mailbox's settings (administrators only).
+    pub async fn update_mailbox(&self, actor: &Actor, id: MailboxId, input: NewMailbox) -> CoreResult<Mailbox> {
+        self.require_admin(actor).await?;
+        let address =
+            EmailAddress::parse(&input.address).map_err(|m| CoreError::invalid("address", "invalid_email", m))?;
+        if input.name.trim().is_empty() {
+            return Err(CoreError::invalid("name", "required", "a mailbox needs a name"));
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let mut m = tx.mailbox(id).await?.ok_or(CoreError::NotFound("mailbox"))?;
+        m.name = input.name.trim().into();
+        m.address = address.to_string();
+        m.display_name = input.display_name.trim().into();
+        m.signature = input.signature;
+        m.imap_url = input.imap_url.filter(|u| !u.trim().is_empty());
+        m.smtp_url = input.smtp_url.filter(|u| !u.trim().is_empty());
+        m.is_default = input.is_default;
+        tx.update_mailbox(&m).await?;
+        tx.append_audit(
+            NewAuditEvent::new(actor, "mailbox.updated", "mailbox", id, now)
+                .after(serde_json::json!({"name": m.name, "address": m.address, "is_default": m.is_default})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(m)
+    }
+
+    async fn require_admin(&self, actor: &Actor) -> CoreResult<()> {
+        let allowed = match actor {
+            Actor::System => true,
+            Actor::User(id) => self.store.user(*id).await?.is_some_and(|u| u.role == Role::Admin),
+            Actor::Contact(_) => false,
+        };
+        if allowed { Ok(()) } else { Err(CoreError::Forbidden("only administrators may do this".into())) }
+    }
+
     async fn require_team_manager(&self, actor: &Actor) -> CoreResult<()> {
         let allowed = match actor {
             Actor::System => true,
@@ -173,7 +277,7 @@ impl Core {
     }
 
     pub async fn user_for_token(&self, secret: &str) -> CoreResult<Option<User>> {
-        Ok(self.store.token_by_secret(&token_hash(secret)).await?.map(|(_, u)| u))
+        Ok(self.store.token_by_secret(&token_hash(secret)).await?.map(|(_, u)| u).filter(|u| u.active))
     }
 
     pub async fn add_mailbox(&self, actor: &Actor, input: NewMailbox) -> CoreResult<Mailbox> {

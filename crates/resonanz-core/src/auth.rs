@@ -109,11 +109,14 @@ impl Core {
             }));
         }
         if user.failed_logins != 0 || user.locked_until.is_some() {
-            user.failed_logins = 0;
-            user.locked_until = None;
+            // Re-read inside the transaction: only the counters change, never a concurrent edit.
             let mut tx = self.store.begin().await?;
-            tx.update_user(&user).await?;
+            let mut current = tx.user(user.id).await?.ok_or(CoreError::NotFound("user"))?;
+            current.failed_logins = 0;
+            current.locked_until = None;
+            tx.update_user(&current).await?;
             tx.commit().await?;
+            user = current;
         }
         let secret = passwords::secret();
         let session = Session {
@@ -250,8 +253,11 @@ impl Core {
         u.password_hash = hash;
         u.failed_logins = 0;
         u.locked_until = None;
+        // The token is spent inside this transaction: of two uses at once, one wins.
+        if !tx.use_password_reset(&sha, now).await? {
+            return Err(CoreError::invalid("token", "invalid_token", "this link is invalid or has expired"));
+        }
         tx.update_user(&u).await?;
-        tx.use_password_reset(&sha, now).await?;
         tx.append_audit(NewAuditEvent::new(&Actor::User(u.id), "user.password_reset", "user", u.id, now)).await?;
         tx.commit().await?;
         self.store.delete_user_sessions(u.id, None).await?;

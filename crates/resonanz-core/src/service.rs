@@ -280,8 +280,14 @@ impl Core {
         }
         let now = self.clock.now();
         let users = self.store.list_users().await?;
-        let mentioned: Vec<&User> =
-            crate::workspace::mentioned_users(text, &users).into_iter().filter(|u| u.id != author).collect();
+        let case_now = self.store.case(case_id).await?.ok_or(CoreError::NotFound("case"))?;
+        let mut mentioned: Vec<&User> = Vec::new();
+        for u in crate::workspace::mentioned_users(text, &users) {
+            // Someone who may not see the case is not told about it either.
+            if u.id != author && self.can_see(u, &case_now).await? {
+                mentioned.push(u);
+            }
+        }
         let mut tx = self.store.begin().await?;
         let mut case = tx.case(case_id).await?.ok_or(CoreError::NotFound("case"))?;
         let user = tx.user(author).await?.ok_or(CoreError::NotFound("user"))?;

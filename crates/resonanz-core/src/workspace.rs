@@ -270,7 +270,7 @@ impl Core {
             .items
             .into_iter()
             .map(|case| InboxRow {
-                contact: contacts.remove(&case.contact_id).or_else(|| None),
+                contact: contacts.remove(&case.contact_id),
                 owner: case.owner_id.and_then(|o| names.get(&o).cloned()),
                 case,
             })
@@ -311,7 +311,11 @@ impl Core {
         case.escalation_reason = (level > 0).then(|| reason.to_string());
         case.updated_at = now;
         tx.update_case(&case).await?;
-        let action = if case.escalation_level > before.0 { "case.escalated" } else { "case.deescalated" };
+        let action = match case.escalation_level.cmp(&before.0) {
+            std::cmp::Ordering::Greater => "case.escalated",
+            std::cmp::Ordering::Less => "case.deescalated",
+            std::cmp::Ordering::Equal => "case.escalation_changed",
+        };
         tx.append_audit(
             NewAuditEvent::new(&Actor::User(by), action, "case", case_id, now)
                 .before(serde_json::json!({"level": before.0, "reason": before.1}))

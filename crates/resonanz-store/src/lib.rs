@@ -122,3 +122,26 @@ impl SqlStore {
         self.pool.close().await;
     }
 }
+
+/// Wakes `wake` whenever another process (or this one) changes something on PostgreSQL
+/// (`NOTIFY resonanz_live`, sent by triggers). Reconnects after errors. SQLite has a single
+/// writer process, so nothing is needed there: the live tail polls.
+pub fn spawn_pg_listener(url: String, wake: std::sync::Arc<tokio::sync::Notify>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match sqlx::postgres::PgListener::connect(&url).await {
+                Ok(mut listener) => {
+                    if let Err(e) = listener.listen("resonanz_live").await {
+                        tracing::warn!(error = %e, "LISTEN failed");
+                    } else {
+                        while listener.recv().await.is_ok() {
+                            wake.notify_one();
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot connect the live listener"),
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+    })
+}

@@ -423,7 +423,8 @@ impl Store for SqlStore {
 
     async fn token_by_secret(&self, secret_sha256: &str) -> CoreResult<Option<(ApiToken, User)>> {
         let sql = "SELECT t.id AS token_id, t.user_id AS token_user_id, t.name AS token_name, t.secret_sha256, \
-                   t.created_at AS token_created_at, u.id, u.email, u.display_name, u.role, u.password_hash, u.created_at \
+                   t.created_at AS token_created_at, u.id, u.email, u.display_name, u.role, u.password_hash, u.created_at, \
+                   u.locale, u.active, u.failed_logins, u.locked_until \
                    FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.secret_sha256 = $1";
         let row = sqlx::query(sql).bind(secret_sha256.to_string()).fetch_optional(&self.pool).await.map_err(db_err)?;
         row.map(|r| Ok((rows::token(&r)?, rows::user(&r)?))).transpose().map_err(db_err)

@@ -687,7 +687,7 @@ impl Tx for SqlTx {
     async fn insert_password_reset(&mut self, r: &resonanz_core::auth::PasswordReset) -> CoreResult<()> {
         crate::workspace::insert_password_reset(&mut self.tx, r).await
     }
-    async fn use_password_reset(&mut self, sha: &str, at: resonanz_core::Timestamp) -> CoreResult<()> {
+    async fn use_password_reset(&mut self, sha: &str, at: resonanz_core::Timestamp) -> CoreResult<bool> {
         crate::workspace::use_password_reset(&mut self.tx, sha, at).await
     }
     async fn insert_text_block(&mut self, b: &resonanz_core::textblocks::TextBlock) -> CoreResult<()> {

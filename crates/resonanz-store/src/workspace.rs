@@ -364,14 +364,14 @@ pub(crate) async fn insert_password_reset(conn: &mut AnyConnection, r: &Password
     .map(|_| ())
 }
 
-pub(crate) async fn use_password_reset(conn: &mut AnyConnection, sha: &str, at: Timestamp) -> CoreResult<()> {
-    sqlx::query("UPDATE password_resets SET used_at = $2 WHERE token_sha256 = $1")
+pub(crate) async fn use_password_reset(conn: &mut AnyConnection, sha: &str, at: Timestamp) -> CoreResult<bool> {
+    let r = sqlx::query("UPDATE password_resets SET used_at = $2 WHERE token_sha256 = $1 AND used_at IS NULL")
         .bind(sha.to_string())
         .bind(micros(at))
         .execute(conn)
         .await
-        .map_err(db_err)
-        .map(|_| ())
+        .map_err(db_err)?;
+    Ok(r.rows_affected() == 1)
 }
 
 pub(crate) async fn upsert_text_block(conn: &mut AnyConnection, b: &TextBlock, insert: bool) -> CoreResult<()> {

@@ -25,6 +25,7 @@ mod mail;
 pub mod openapi;
 mod organisations;
 mod teams;
+pub mod ui;
 
 pub use dto::{CaseDetailDto, CaseDto, case_detail_json};
 pub use error::{ApiError, ApiJson, ApiResult};
@@ -39,6 +40,8 @@ pub struct AppState {
     pub parse_mail: ParseMail,
     /// Mails larger than this are quarantined without parsing; bodies above twice this are refused.
     pub max_mail_bytes: usize,
+    /// The agent workspace's settings and shared parts (login limiter, live hub).
+    pub ui: ui::UiSettings,
 }
 
 /// The user a bearer token belongs to, put into the request by the auth layer.
@@ -120,9 +123,12 @@ pub fn router(state: AppState) -> Router {
     let protected = protected.route_layer(middleware::from_fn_with_state(state.clone(), require_token));
     public
         .merge(protected)
+        .merge(ui::router(state.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::map_response(security_headers))
+        // Pages, scripts and JSON compress well; event streams and images are left alone.
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }
 
@@ -151,7 +157,8 @@ async fn require_token(State(state): State<AppState>, mut req: Request, next: Ne
 async fn security_headers(mut res: Response) -> Response {
     let h = res.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    // A handler may narrow or widen the policy (remote images on request, attachment previews).
+    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     res
 }

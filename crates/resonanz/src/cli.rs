@@ -157,7 +157,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => {
             let core = open(&cli.db).await?;
-            serve::serve(core, args).await?;
+            serve::serve(core, args, &cli.db.url()?).await?;
         }
         Command::Worker(args) => {
             let core = open(&cli.db).await?;

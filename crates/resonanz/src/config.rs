@@ -65,6 +65,13 @@ pub struct ServeArgs {
     /// Poll no IMAP mailboxes in this process (let one other process do it).
     #[arg(long, env = "RESONANZ_NO_IMAP")]
     pub no_imap: bool,
+    /// The URL people reach Resonanz at (for links in mails); `https://` also marks cookies Secure.
+    /// Defaults to `http://` and the listen address.
+    #[arg(long, env = "RESONANZ_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Fill an empty database with a German demonstration: teams, people, text blocks, cases.
+    #[arg(long, env = "RESONANZ_DEMO")]
+    pub demo: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
 }

@@ -5,6 +5,8 @@ pub mod adapters;
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod demo;
+pub mod demo_data;
 pub mod directory_cmd;
 pub mod imap_poll;
 pub mod ingest_cmd;

@@ -102,32 +102,91 @@ fn start_background(
     tasks
 }
 
-pub async fn serve(core: Core, args: ServeArgs) -> anyhow::Result<()> {
+/// Tries the IMAP and SMTP settings of a mailbox, for the administration page.
+fn check_mailbox() -> resonanz_web::ui::CheckMailbox {
+    Arc::new(|mb: resonanz_core::outbound::Mailbox| {
+        Box::pin(async move {
+            let mut out = Vec::new();
+            if let Some(url) = &mb.imap_url {
+                let r = match resonanz_channels::imap::ImapSettings::from_url(url) {
+                    Ok(s) => {
+                        tokio::time::timeout(Duration::from_secs(20), resonanz_channels::imap::check_connection(&s))
+                            .await
+                            .map_err(|_| "timed out".to_string())
+                            .and_then(|r| r.map_err(|e| e.to_string()))
+                    }
+                    Err(e) => Err(e.to_string()),
+                };
+                out.push(("IMAP".to_string(), r));
+            }
+            if let Some(url) = &mb.smtp_url {
+                let r = match resonanz_channels::smtp::SmtpSettings::from_url(url) {
+                    Ok(s) => {
+                        tokio::time::timeout(Duration::from_secs(20), resonanz_channels::smtp::check_connection(&s))
+                            .await
+                            .map_err(|_| "timed out".to_string())
+                            .and_then(|r| r.map_err(|e| e.to_string()))
+                    }
+                    Err(e) => Err(e.to_string()),
+                };
+                out.push(("SMTP".to_string(), r));
+            }
+            if out.is_empty() {
+                out.push(("IMAP/SMTP".to_string(), Err("no server configured".to_string())));
+            }
+            out
+        })
+    })
+}
+
+pub async fn serve(core: Core, args: ServeArgs, database_url: &str) -> anyhow::Result<()> {
+    if args.demo {
+        match crate::demo::fill(&core).await? {
+            Some(summary) => println!("{summary}"),
+            None => println!("The database is not empty: no demonstration data added."),
+        }
+    }
     if let Some((email, password)) = bootstrap_admin(&core).await? {
         println!(
             "Created the first administrator.\n  login:    {email}\n  password: {password}\nThis password is shown once; change it after signing in."
         );
     }
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let address = listener.local_addr()?;
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
     let max = args.limits.max_mail_bytes;
+    let mut ui = resonanz_web::ui::UiSettings::new(&public_url);
+    ui.check_mailbox = check_mailbox();
+    let hub = ui.live.clone();
     let state = resonanz_web::AppState {
         core: core.clone(),
         parse_mail: Arc::new(move |raw: &[u8]| parse_mail(raw, max)),
         max_mail_bytes: max,
+        ui,
     };
     let app = resonanz_web::router(state);
     let signalled = shutdown_signal();
-    let listener = tokio::net::TcpListener::bind(&args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
-    tracing::info!(address = %listener.local_addr()?, "listening");
-    println!("Resonanz is listening on http://{}", listener.local_addr()?);
+    tracing::info!(%address, "listening");
+    println!("Resonanz is listening on http://{address}");
 
     let (tx, rx) = watch::channel(false);
-    let tasks = start_background(&core, &args, !args.no_worker, &rx);
+    let mut tasks = start_background(&core, &args, !args.no_worker, &rx);
+    // Live updates: PostgreSQL wakes the tail by NOTIFY (and it polls each second in case a
+    // notification was missed); SQLite is polled.
+    let every = if database_url.starts_with("postgres") {
+        resonanz_store::spawn_pg_listener(database_url.to_string(), hub.waker());
+        Duration::from_secs(1)
+    } else {
+        Duration::from_millis(250)
+    };
+    tasks.push(tokio::spawn(resonanz_web::ui::live::run_tail(core.clone(), hub, every, rx.clone())));
     let mut rx_http = rx.clone();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        let _ = rx_http.changed().await;
-    });
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(async move {
+            let _ = rx_http.changed().await;
+        });
     let signal = async move {
         signalled.await;
         tracing::info!("shutting down: finishing in-flight requests and jobs");

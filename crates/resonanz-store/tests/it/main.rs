@@ -8,3 +8,4 @@ mod directory;
 mod ingest;
 mod jobs;
 mod schema;
+mod workspace;

@@ -132,7 +132,12 @@ impl App {
 }
 
 pub fn state(tc: &TestCore, max_mail_bytes: usize) -> AppState {
-    AppState { core: tc.core.clone(), parse_mail: Arc::new(tiny_parser), max_mail_bytes }
+    AppState {
+        core: tc.core.clone(),
+        parse_mail: Arc::new(tiny_parser),
+        max_mail_bytes,
+        ui: resonanz_web::ui::UiSettings::new("http://localhost"),
+    }
 }
 
 pub async fn send(

@@ -1,0 +1,767 @@
+//! The case page: one timeline of messages and events, the contact beside it, the composer with
+//! text blocks, notes with @mentions, handover with acknowledgement, attributes and escalation;
+//! presence and collision warnings; attachments.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use resonanz_core::CoreError;
+use resonanz_core::Timestamp;
+use resonanz_core::audit::AuditEvent;
+use resonanz_core::case::{Case, CaseFilter, CaseStatus, Priority};
+use resonanz_core::ids::{AttachmentId, CaseId, TeamId, TextBlockId, UserId};
+use resonanz_core::message::MessageView;
+use resonanz_core::service::{CaseDetail, CasePatch, ReplyInput};
+use resonanz_core::textblocks::TextBlock;
+use resonanz_core::user::{Actor, Team, User};
+use resonanz_core::workspace::PresenceState;
+use serde::Deserialize;
+
+use super::{Agent, FormData, FormErrors, Layout, Tr, error_page, parse_uuid, render, see_other};
+use crate::AppState;
+
+/// One entry of the timeline: a message, or an event from the audit trail.
+pub struct Item {
+    pub at: Timestamp,
+    pub message: Option<MessageView>,
+    /// Sanitised HTML, prepared for display (remote images on request, inline images linked).
+    pub html: Option<String>,
+    /// Translation key of the author mark: contact, team, machine, note.
+    pub mark: &'static str,
+    pub mark_class: &'static str,
+    pub actor: String,
+    pub text: String,
+}
+
+/// Attachment types shown in the browser; all others only download.
+pub fn previewable(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    matches!(
+        essence.as_str(),
+        "image/png" | "image/jpeg" | "image/gif" | "image/webp" | "text/plain" | "application/pdf"
+    )
+}
+
+struct Names {
+    users: HashMap<String, String>,
+    contact: String,
+}
+
+impl Names {
+    fn actor(&self, t: Tr, label: &str) -> String {
+        if let Some(id) = label.strip_prefix("user:") {
+            return self.users.get(id).cloned().unwrap_or_else(|| t.get("someone"));
+        }
+        if label.starts_with("contact:") {
+            return self.contact.clone();
+        }
+        t.get("actor-system")
+    }
+    fn user(&self, t: Tr, id: Option<&str>) -> String {
+        match id {
+            Some(id) => self.users.get(id).cloned().unwrap_or_else(|| t.get("someone")),
+            None => t.get("unowned"),
+        }
+    }
+}
+
+fn json_field(raw: &Option<String>, key: &str) -> serde_json::Value {
+    raw.as_deref()
+        .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+        .and_then(|v| v.get(key).cloned())
+        .unwrap_or(serde_json::Value::Null)
+}
+
+fn str_of(v: &serde_json::Value) -> String {
+    v.as_str().map(str::to_string).unwrap_or_default()
+}
+
+/// The text of an event, or `None` for events the timeline shows otherwise (the message itself).
+fn describe(t: Tr, names: &Names, e: &AuditEvent) -> Option<(String, &'static str, &'static str)> {
+    let actor = names.actor(t, &e.actor);
+    let (mark, class) = if e.actor.starts_with("user:") {
+        ("mark-team", "agent")
+    } else if e.actor.starts_with("contact:") {
+        ("mark-contact", "contact")
+    } else {
+        ("mark-machine", "automation")
+    };
+    let status = |key| {
+        let s = str_of(&json_field(if key == "before" { &e.before } else { &e.after }, "status"));
+        t.get(&format!("status-{s}"))
+    };
+    let text = match e.action.as_str() {
+        "case.status_changed" => format!("{actor}: {} → {}", status("before"), status("after")),
+        "case.priority_changed" => {
+            let p = str_of(&json_field(&e.after, "priority"));
+            format!("{actor}: {} {}", t.get("field-priority"), t.get(&format!("priority-{p}")))
+        }
+        "case.tags_changed" => {
+            let tags = json_field(&e.after, "tags");
+            let list: Vec<String> = tags.as_array().map(|a| a.iter().map(str_of).collect()).unwrap_or_default();
+            format!("{actor}: {} {}", t.get("field-tags"), list.join(", "))
+        }
+        "case.team_changed" => format!("{actor}: {}", t.get("ev-team-changed")),
+        "case.assigned" => {
+            let to = json_field(&e.after, "owner_id");
+            let note = str_of(&json_field(&e.after, "note"));
+            let mut s = t.arg("ev-assigned", "name", names.user(t, to.as_str()));
+            s = format!("{actor}: {s}");
+            if !note.is_empty() {
+                s.push_str(&format!(" — „{note}“"));
+            }
+            s
+        }
+        "case.handover_acknowledged" => t.arg("ev-acknowledged", "name", &actor),
+        "case.escalated" => format!("{actor}: {} — {}", t.get("escalated"), str_of(&json_field(&e.after, "reason"))),
+        "case.deescalated" => {
+            format!("{actor}: {} — {}", t.get("deescalated"), str_of(&json_field(&e.after, "reason")))
+        }
+        "message.sent" => t.get("ev-sent"),
+        "message.send_failed" => format!("{} {}", t.get("ev-send-failed"), str_of(&json_field(&e.after, "error"))),
+        "case.reopened" => t.get("ev-reopened"),
+        _ => return None,
+    };
+    Some((text, mark, class))
+}
+
+/// Prepares stored (already sanitised) mail HTML for display.
+fn display_html(m: &MessageView, show_images: bool) -> Option<String> {
+    let mut html = m.message.html_body.clone()?;
+    for a in &m.attachments {
+        if let Some(cid) = &a.content_id {
+            html = html.replace(&format!("src=\"cid:{cid}\""), &format!("src=\"/attachments/{}/preview\"", a.id));
+        }
+    }
+    if show_images {
+        html = html.replace(" data-remote-src=\"", " src=\"");
+    }
+    Some(html)
+}
+
+fn timeline(t: Tr, d: &CaseDetail, names: &Names, show_images: bool) -> Vec<Item> {
+    let mut items: Vec<Item> = d
+        .messages
+        .iter()
+        .map(|m| {
+            let (mark, class) = match (m.message.direction.as_str(), m.message.author_kind.as_str()) {
+                ("note", _) => ("mark-note", "agent"),
+                (_, "contact") => ("mark-contact", "contact"),
+                (_, "automation") => ("mark-machine", "automation"),
+                _ => ("mark-team", "agent"),
+            };
+            let actor = m
+                .message
+                .from_name
+                .clone()
+                .filter(|n| !n.is_empty())
+                .or_else(|| m.message.from_addr.clone())
+                .unwrap_or_default();
+            Item {
+                at: m.message.created_at,
+                html: display_html(m, show_images),
+                message: Some(m.clone()),
+                mark,
+                mark_class: class,
+                actor,
+                text: String::new(),
+            }
+        })
+        .collect();
+    for e in &d.events {
+        if let Some((text, mark, class)) = describe(t, names, e) {
+            let at = chrono::DateTime::from_timestamp_micros(e.at_micros).unwrap_or_default();
+            items.push(Item { at, message: None, html: None, mark, mark_class: class, actor: String::new(), text });
+        }
+    }
+    // Stable: a message and the event it caused keep their order.
+    items.sort_by_key(|i| i.at);
+    items
+}
+
+#[derive(Template)]
+#[template(path = "timeline.html")]
+struct TimelineFragment {
+    t: Tr,
+    items: Vec<Item>,
+    show_images: bool,
+}
+
+#[derive(Template)]
+#[template(path = "presence.html")]
+struct PresenceFragment {
+    t: Tr,
+    others: Vec<(String, bool)>,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    l: Layout,
+    t: Tr,
+    d: CaseDetail,
+    items: Vec<Item>,
+    show_images: bool,
+    users: Vec<User>,
+    teams: Vec<Team>,
+    statuses: Vec<&'static str>,
+    priorities: Vec<&'static str>,
+    other_cases: Vec<Case>,
+    history: Vec<String>,
+    blocks: Vec<TextBlock>,
+    pending_handover: Option<(String, String)>,
+    waiting_handover: Option<String>,
+    presence: Vec<(String, bool)>,
+    errors: FormErrors,
+    reply_text: String,
+    reply_to: String,
+    used_blocks: String,
+    seen_message_id: String,
+    note_text: String,
+    assign_note: String,
+    collision: String,
+}
+
+impl CasePage {
+    fn owner_is(&self, id: &UserId) -> bool {
+        self.d.case.owner_id.as_ref() == Some(id)
+    }
+    fn team_is(&self, id: &TeamId) -> bool {
+        self.d.case.team_id.as_ref() == Some(id)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CaseParams {
+    #[serde(default)]
+    images: String,
+}
+
+/// What the forms on the page held, to show again after a refusal.
+#[derive(Default)]
+struct Kept {
+    errors: FormErrors,
+    reply_text: String,
+    reply_to: Option<String>,
+    used_blocks: String,
+    note_text: String,
+    assign_note: String,
+    collision: String,
+    flash: Option<(bool, String)>,
+}
+
+fn case_id(s: &str) -> Result<CaseId, CoreError> {
+    parse_uuid(s).map(CaseId).ok_or(CoreError::NotFound("case"))
+}
+
+async fn load(state: &AppState, agent: &Agent, id: &str) -> Result<CaseDetail, CoreError> {
+    let id = case_id(id)?;
+    state.core.visible_case(&agent.user, id).await?;
+    state.core.case_detail(id).await
+}
+
+async fn names(state: &AppState, d: &CaseDetail) -> Result<(Names, Vec<User>), CoreError> {
+    let users = state.core.store.list_users().await?;
+    let names = Names {
+        users: users.iter().map(|u| (u.id.to_string(), u.display_name.clone())).collect(),
+        contact: d.contact.as_ref().map(|c| c.contact.display_name.clone()).unwrap_or_default(),
+    };
+    Ok((names, users))
+}
+
+async fn presence_of(state: &AppState, agent: &Agent, case: CaseId) -> Result<Vec<(String, bool)>, CoreError> {
+    let users = state.core.store.list_users().await?;
+    Ok(state
+        .core
+        .present_on(case)
+        .await?
+        .into_iter()
+        .filter(|p| p.user_id != agent.user.id)
+        .filter_map(|p| {
+            users
+                .iter()
+                .find(|u| u.id == p.user_id)
+                .map(|u| (u.display_name.clone(), p.state == PresenceState::Composing))
+        })
+        .collect())
+}
+
+async fn render_case(state: &AppState, agent: &Agent, id: &str, show_images: bool, kept: Kept) -> Response {
+    let t = agent.tr();
+    let result = async {
+        let d = load(state, agent, id).await?;
+        let (names, users) = names(state, &d).await?;
+        let teams = state.core.store.teams().await?;
+        let teams_of = state.core.teams_of(agent.user.id).await?;
+        let other_cases = state
+            .core
+            .list_cases(CaseFilter {
+                contact_id: Some(d.case.contact_id),
+                limit: 11,
+                // Agents see only the other cases they may open.
+                visible_to: (!agent.is_manager())
+                    .then(|| resonanz_core::case::Visibility { user_id: agent.user.id, team_ids: teams_of.clone() }),
+                ..Default::default()
+            })
+            .await?
+            .items
+            .into_iter()
+            .filter(|c| c.id != d.case.id)
+            .take(10)
+            .collect();
+        let handovers = state.core.store.case_handovers(d.case.id).await?;
+        let now = state.core.clock.now();
+        let history = ownership_history(t, &names, &handovers, now);
+        let open = handovers.iter().rev().find(|h| h.acknowledged_at.is_none() && h.to_user_id.is_some());
+        let pending_handover = open
+            .filter(|h| h.to_user_id == Some(agent.user.id))
+            .map(|h| (names.user(t, Some(&h.by_user_id.to_string())), h.note.clone()));
+        let waiting_handover = open
+            .filter(|h| h.to_user_id != Some(agent.user.id))
+            .map(|h| names.user(t, h.to_user_id.map(|u| u.to_string()).as_deref()));
+        let blocks = state.core.text_blocks_for_case(d.case.id, &agent.user, "", 200).await?;
+        let presence = presence_of(state, agent, d.case.id).await?;
+        Ok::<_, CoreError>((
+            d,
+            names,
+            users,
+            teams,
+            other_cases,
+            history,
+            pending_handover,
+            waiting_handover,
+            blocks,
+            presence,
+        ))
+    }
+    .await;
+    let (d, names, users, teams, other_cases, history, pending_handover, waiting_handover, blocks, presence) =
+        match result {
+            Ok(x) => x,
+            Err(e) => return error_page(state, Some(agent), &e),
+        };
+    let items = timeline(t, &d, &names, show_images);
+    let seen_message_id = d.messages.last().map(|m| m.message.id.to_string()).unwrap_or_default();
+    let reply_to = kept.reply_to.clone().unwrap_or_else(|| {
+        d.messages
+            .iter()
+            .rev()
+            .find(|m| m.message.direction.as_str() == "inbound")
+            .and_then(|m| m.message.from_addr.clone())
+            .unwrap_or_default()
+    });
+    let mut l = Layout::for_agent(state, agent, "inbox", format!("{} {}", d.reference, d.case.subject)).await;
+    let failed = !kept.errors.is_empty() || !kept.collision.is_empty();
+    l.flash = kept.flash;
+    let mut res = render(&CasePage {
+        l,
+        t,
+        items,
+        show_images,
+        users: users.into_iter().filter(|u| u.active).collect(),
+        teams,
+        statuses: CaseStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        priorities: ["low", "normal", "high", "urgent"].to_vec(),
+        other_cases,
+        history,
+        blocks,
+        pending_handover,
+        waiting_handover,
+        presence,
+        errors: kept.errors,
+        reply_text: kept.reply_text,
+        reply_to,
+        used_blocks: kept.used_blocks,
+        seen_message_id,
+        note_text: kept.note_text,
+        assign_note: kept.assign_note,
+        collision: kept.collision,
+        d,
+    });
+    if failed {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    if show_images {
+        // The agent asked for remote images: this page may load them.
+        res.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; script-src 'self'; img-src 'self' https: http:; object-src 'none'; \
+                 frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            ),
+        );
+    }
+    res
+}
+
+/// Who held the case, how long, and why it moved.
+fn ownership_history(
+    t: Tr,
+    names: &Names,
+    handovers: &[resonanz_core::workspace::Handover],
+    now: Timestamp,
+) -> Vec<String> {
+    handovers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let until = handovers.get(i + 1).map(|n| n.created_at).unwrap_or(now);
+            let to = names.user(t, h.to_user_id.map(|u| u.to_string()).as_deref());
+            let by = names.user(t, Some(&h.by_user_id.to_string()));
+            let mut s =
+                format!("{} · {to} ({}) · {} {by}", t.datetime(h.created_at), t.age(h.created_at, until), t.get("by"));
+            if !h.note.is_empty() {
+                s.push_str(&format!(" — „{}“", h.note));
+            }
+            match h.acknowledged_at {
+                Some(a) if a != h.created_at => s.push_str(&format!(" · {} {}", t.get("acknowledged"), t.datetime(a))),
+                Some(_) => {}
+                None if h.to_user_id.is_some() => s.push_str(&format!(" · {}", t.get("not-acknowledged"))),
+                None => {}
+            }
+            s
+        })
+        .collect()
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    agent: Agent,
+    Path(id): Path<String>,
+    Query(p): Query<CaseParams>,
+) -> Response {
+    render_case(&state, &agent, &id, p.images == "1", Kept::default()).await
+}
+
+pub async fn timeline_fragment(
+    State(state): State<AppState>,
+    agent: Agent,
+    Path(id): Path<String>,
+    Query(p): Query<CaseParams>,
+) -> Response {
+    let t = agent.tr();
+    let show_images = p.images == "1";
+    match async {
+        let d = load(&state, &agent, &id).await?;
+        let (names, _) = names(&state, &d).await?;
+        Ok::<_, CoreError>(timeline(t, &d, &names, show_images))
+    }
+    .await
+    {
+        Ok(items) => render(&TimelineFragment { t, items, show_images }),
+        Err(e) => error_page(&state, Some(&agent), &e),
+    }
+}
+
+pub async fn presence_get(State(state): State<AppState>, agent: Agent, Path(id): Path<String>) -> Response {
+    let r = async {
+        let id = case_id(&id)?;
+        state.core.visible_case(&agent.user, id).await?;
+        presence_of(&state, &agent, id).await
+    }
+    .await;
+    match r {
+        Ok(others) => render(&PresenceFragment { t: agent.tr(), others }),
+        Err(e) => error_page(&state, Some(&agent), &e),
+    }
+}
+
+pub async fn presence_post(
+    State(state): State<AppState>,
+    agent: Agent,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    let r = async {
+        let id = case_id(&id)?;
+        state.core.visible_case(&agent.user, id).await?;
+        let st = if form.get("composing") == "1" { PresenceState::Composing } else { PresenceState::Viewing };
+        state.core.heartbeat(id, agent.user.id, st).await?;
+        presence_of(&state, &agent, id).await
+    }
+    .await;
+    match r {
+        Ok(others) => render(&PresenceFragment { t: agent.tr(), others }),
+        Err(e) => error_page(&state, Some(&agent), &e),
+    }
+}
+
+pub async fn presence_leave(State(state): State<AppState>, agent: Agent, Path(id): Path<String>) -> Response {
+    if let Ok(id) = case_id(&id) {
+        let _ = state.core.heartbeat(id, agent.user.id, PresenceState::Left).await;
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+fn refused(t: Tr, e: &CoreError, field_prefix: &str) -> Option<FormErrors> {
+    let mut errs = FormErrors::from_core(t, e)?;
+    if !field_prefix.is_empty() {
+        errs.0 = errs.0.into_iter().map(|(k, v)| (format!("{field_prefix}{k}"), v)).collect();
+    }
+    Some(errs)
+}
+
+pub async fn reply(State(state): State<AppState>, agent: Agent, Path(id): Path<String>, form: FormData) -> Response {
+    let t = agent.tr();
+    let text = form.get("text");
+    let used: Vec<TextBlockId> = form.get("used_blocks").split(',').filter_map(parse_uuid).map(TextBlockId).collect();
+    let keep = |errors: FormErrors, collision: String| Kept {
+        errors,
+        reply_text: text.clone(),
+        reply_to: Some(form.get("to")),
+        used_blocks: form.get("used_blocks"),
+        collision,
+        ..Default::default()
+    };
+    let cid = match load(&state, &agent, &id).await {
+        Ok(d) => {
+            // Collision: something arrived or was answered since the page was loaded.
+            let seen = form.get("seen_message_id");
+            let newer: Vec<&MessageView> = d
+                .messages
+                .iter()
+                .rev()
+                .take_while(|m| m.message.id.to_string() != seen)
+                .filter(|m| m.message.author_user_id != Some(agent.user.id))
+                .collect();
+            if !seen.is_empty() && !newer.is_empty() && form.get("confirm_collision") != "1" {
+                let who = newer[0].message.from_name.clone().unwrap_or_default();
+                let msg = if newer.iter().any(|m| m.message.direction.as_str() == "outbound") {
+                    t.arg("collision-replied", "name", who)
+                } else {
+                    t.arg("collision-new", "name", who)
+                };
+                return render_case(&state, &agent, &id, false, keep(FormErrors::default(), msg)).await;
+            }
+            d.case.id
+        }
+        Err(e) => return error_page(&state, Some(&agent), &e),
+    };
+    let to: Vec<String> = form.get("to").split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    let input = ReplyInput {
+        text: text.clone(),
+        to: (!to.is_empty()).then_some(to),
+        status: CaseStatus::parse(&form.get("status")),
+        text_blocks: used,
+        ..Default::default()
+    };
+    match state.core.reply(cid, agent.user.id, input).await {
+        Ok(_) => {
+            let _ = state.core.heartbeat(cid, agent.user.id, PresenceState::Viewing).await;
+            see_other(&format!("/cases/{cid}"))
+        }
+        Err(e) => match refused(t, &e, "") {
+            Some(mut errs) => {
+                // `to[0]` and the like belong to the one recipients field.
+                errs.0 =
+                    errs.0.into_iter().map(|(k, v)| (if k.starts_with("to") { "to".into() } else { k }, v)).collect();
+                render_case(&state, &agent, &id, false, keep(errs, String::new())).await
+            }
+            None => error_page(&state, Some(&agent), &e),
+        },
+    }
+}
+
+pub async fn note(State(state): State<AppState>, agent: Agent, Path(id): Path<String>, form: FormData) -> Response {
+    let t = agent.tr();
+    let r = async {
+        let d = load(&state, &agent, &id).await?;
+        state.core.add_note(d.case.id, agent.user.id, &form.get("text")).await
+    }
+    .await;
+    match r {
+        Ok(_) => see_other(&format!("/cases/{id}")),
+        Err(e) => match refused(t, &e, "note_") {
+            Some(errors) => {
+                render_case(
+                    &state,
+                    &agent,
+                    &id,
+                    false,
+                    Kept { errors, note_text: form.get("text"), ..Default::default() },
+                )
+                .await
+            }
+            None => error_page(&state, Some(&agent), &e),
+        },
+    }
+}
+
+pub async fn assign(State(state): State<AppState>, agent: Agent, Path(id): Path<String>, form: FormData) -> Response {
+    let t = agent.tr();
+    let owner = parse_uuid(&form.get("owner_id")).map(UserId);
+    let r = async {
+        let d = load(&state, &agent, &id).await?;
+        state.core.assign(d.case.id, agent.user.id, owner, &form.get("note")).await
+    }
+    .await;
+    match r {
+        Ok(_) => see_other(&format!("/cases/{id}")),
+        Err(e) => match refused(t, &e, "") {
+            Some(errors) => {
+                render_case(
+                    &state,
+                    &agent,
+                    &id,
+                    false,
+                    Kept { errors, assign_note: form.get("note"), ..Default::default() },
+                )
+                .await
+            }
+            None => error_page(&state, Some(&agent), &e),
+        },
+    }
+}
+
+pub async fn acknowledge(State(state): State<AppState>, agent: Agent, Path(id): Path<String>) -> Response {
+    let r = async {
+        let d = load(&state, &agent, &id).await?;
+        state.core.acknowledge_handover(d.case.id, agent.user.id).await
+    }
+    .await;
+    match r {
+        Ok(()) => see_other(&format!("/cases/{id}")),
+        Err(e) => error_page(&state, Some(&agent), &e),
+    }
+}
+
+pub async fn update(State(state): State<AppState>, agent: Agent, Path(id): Path<String>, form: FormData) -> Response {
+    let t = agent.tr();
+    let tags: Vec<String> =
+        form.get("tags").split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    let patch = CasePatch {
+        status: CaseStatus::parse(&form.get("status")),
+        priority: Priority::parse(&form.get("priority")),
+        tags: Some(tags),
+        team_id: Some(parse_uuid(&form.get("team_id")).map(TeamId)),
+    };
+    let r = async {
+        let d = load(&state, &agent, &id).await?;
+        state.core.update_case(d.case.id, &Actor::User(agent.user.id), patch).await
+    }
+    .await;
+    match r {
+        Ok(_) => see_other(&format!("/cases/{id}")),
+        Err(e) => match refused(t, &e, "") {
+            Some(errors) => render_case(&state, &agent, &id, false, Kept { errors, ..Default::default() }).await,
+            None => error_page(&state, Some(&agent), &e),
+        },
+    }
+}
+
+pub async fn escalate(State(state): State<AppState>, agent: Agent, Path(id): Path<String>, form: FormData) -> Response {
+    let t = agent.tr();
+    let level: i32 = form.get("level").parse().unwrap_or(1);
+    let r = async {
+        let d = load(&state, &agent, &id).await?;
+        state.core.set_escalation(d.case.id, agent.user.id, level, &form.get("reason")).await
+    }
+    .await;
+    match r {
+        Ok(_) => see_other(&format!("/cases/{id}")),
+        Err(e) => match refused(t, &e, "") {
+            Some(errors) => render_case(&state, &agent, &id, false, Kept { errors, ..Default::default() }).await,
+            None => error_page(&state, Some(&agent), &e),
+        },
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct BlockParams {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    id: String,
+}
+
+/// Text blocks for the composer (`::` and the picker), filled with this case's values.
+pub async fn text_blocks(
+    State(state): State<AppState>,
+    agent: Agent,
+    Path(id): Path<String>,
+    Query(p): Query<BlockParams>,
+) -> Response {
+    let r = async {
+        let d = load(&state, &agent, &id).await?;
+        let mut blocks = state.core.text_blocks_for_case(d.case.id, &agent.user, &p.q, 200).await?;
+        if let Some(want) = parse_uuid(&p.id) {
+            // The picker names one variant; the variant fitting this contact is returned under its name.
+            let name = state.core.store.text_block(TextBlockId(want)).await?.map(|b| b.name);
+            blocks.retain(|b| Some(&b.name) == name.as_ref());
+        }
+        blocks.truncate(if p.id.is_empty() { 8 } else { 1 });
+        Ok::<_, CoreError>(blocks)
+    }
+    .await;
+    match r {
+        Ok(blocks) => Json(
+            blocks
+                .into_iter()
+                .map(|b| {
+                    serde_json::json!({"id": b.id, "name": b.name, "category": b.category, "language": b.language,
+                        "tone": b.tone.as_str(), "body": b.body})
+                })
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
+        Err(e) => crate::ApiError::from(e).into_response(),
+    }
+}
+
+async fn visible_attachment(
+    state: &AppState,
+    agent: &Agent,
+    id: &str,
+) -> Result<(resonanz_core::message::Attachment, Vec<u8>), CoreError> {
+    let id = parse_uuid(id).map(AttachmentId).ok_or(CoreError::NotFound("attachment"))?;
+    let att = state.core.store.attachment(id).await?.ok_or(CoreError::NotFound("attachment"))?;
+    let msg = state.core.store.message(att.message_id).await?.ok_or(CoreError::NotFound("attachment"))?;
+    state.core.visible_case(&agent.user, msg.case_id).await?;
+    let data = state.core.store.blob(&att.sha256).await?.ok_or(CoreError::NotFound("attachment"))?;
+    Ok((att, data))
+}
+
+/// Download: always as a file, never rendered.
+pub async fn attachment(State(state): State<AppState>, agent: Agent, Path(id): Path<String>) -> Response {
+    match visible_attachment(&state, &agent, &id).await {
+        Ok((att, data)) => {
+            let ct = HeaderValue::from_static("application/octet-stream");
+            file_response(data, ct, crate::mail::content_disposition(&att.filename))
+        }
+        Err(e) => error_page(&state, Some(&agent), &e),
+    }
+}
+
+/// Preview of safe types in the browser, in a sandbox (no scripts, even in a PDF viewer's page).
+pub async fn attachment_preview(State(state): State<AppState>, agent: Agent, Path(id): Path<String>) -> Response {
+    match visible_attachment(&state, &agent, &id).await {
+        Ok((att, data)) if previewable(&att.content_type) => {
+            let essence = att.content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+            let ct = if essence == "text/plain" { "text/plain; charset=utf-8".to_string() } else { essence };
+            let ct =
+                HeaderValue::from_str(&ct).unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+            let mut res = file_response(data, ct, HeaderValue::from_static("inline"));
+            res.headers_mut().insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"),
+            );
+            res
+        }
+        Ok(_) => error_page(&state, Some(&agent), &CoreError::NotFound("preview")),
+        Err(e) => error_page(&state, Some(&agent), &e),
+    }
+}
+
+fn file_response(data: Vec<u8>, ct: HeaderValue, disposition: HeaderValue) -> Response {
+    let mut res = axum::body::Body::from(data).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, ct);
+    h.insert(header::CONTENT_DISPOSITION, disposition);
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    res
+}
