@@ -198,7 +198,12 @@ impl Core {
         u.locked_until = None;
         tx.update_user(&u).await?;
         tx.append_audit(NewAuditEvent::new(actor, "user.password_changed", "user", user, now)).await?;
-        tx.commit().await
+        tx.commit().await?;
+        // Set by someone else (an administrator, after a suspected compromise): every session ends.
+        if *actor != Actor::User(user) {
+            self.store.delete_user_sessions(user, None).await?;
+        }
+        Ok(())
     }
 
     /// Mails a reset link to the address if a user has it. The answer is the same either way, so

@@ -148,6 +148,15 @@ impl Core {
             errors.push(FieldError::new("text", "required", "the reply text is empty"));
         } else if text.chars().count() > MAX_BODY_CHARS {
             errors.push(FieldError::new("text", "too_long", format!("at most {MAX_BODY_CHARS} characters")));
+        } else if let Some(p) =
+            crate::textblocks::placeholders(&text).into_iter().find(|p| crate::textblocks::PLACEHOLDERS.contains(p))
+        {
+            // A text block's placeholder that had no value: the contact must never get `{{…}}`.
+            errors.push(FieldError::new(
+                "text",
+                "unfilled_placeholder",
+                format!("replace {{{{{p}}}}} before sending: it had no value for this case"),
+            ));
         }
         let cc = parse_addresses("cc", &input.cc, &mut errors);
         let explicit_to = input.to.as_ref().map(|to| parse_addresses("to", to, &mut errors));
@@ -410,8 +419,9 @@ impl Core {
         if let Some(open) = tx.open_handover(case_id).await? {
             tx.acknowledge_handover(open.id, now).await?;
         }
-        // Taking a case oneself needs no acknowledgement: it is acknowledged at once.
-        let self_assigned = new_owner == Some(by);
+        // Taking a case oneself needs no acknowledgement, and giving it back to nobody has no one
+        // to acknowledge: both are acknowledged at once.
+        let needs_no_ack = new_owner == Some(by) || new_owner.is_none();
         let handover = crate::workspace::Handover {
             id: crate::ids::HandoverId::new(now),
             case_id,
@@ -420,10 +430,10 @@ impl Core {
             by_user_id: by,
             note: note.to_string(),
             created_at: now,
-            acknowledged_at: self_assigned.then_some(now),
+            acknowledged_at: needs_no_ack.then_some(now),
         };
         tx.insert_handover(&handover).await?;
-        if let Some(to) = new_owner.filter(|_| !self_assigned) {
+        if let Some(to) = new_owner.filter(|_| !needs_no_ack) {
             let body = format!("{} {} → {}: {note}", case.reference(), by_user.display_name, case.subject);
             tx.insert_notification(&crate::workspace::Notification::new(
                 to,

@@ -263,6 +263,15 @@ impl Core {
         let (name, category, language, tone, body) = validate(input)?;
         let now = self.clock.now();
         let block = TextBlock { name, category, language, tone, body, updated_at: now, ..before.clone() };
+        if self
+            .store
+            .text_blocks(None, None)
+            .await?
+            .iter()
+            .any(|b| b.id != id && b.name == block.name && b.language == block.language && b.tone == block.tone)
+        {
+            return Err(CoreError::invalid("name", "taken", "this name exists in this language and tone"));
+        }
         let mut tx = self.store.begin().await?;
         tx.update_text_block(&block).await?;
         tx.append_audit(

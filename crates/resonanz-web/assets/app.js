@@ -501,7 +501,6 @@
     }
     list.setAttribute('role', 'listbox');
     const idPrefix = list.id === 'block-suggest' ? 'sugg-' : `${list.id}-`;
-    ta.setAttribute('aria-expanded', 'false');
 
     let items = [];
     let active = -1;
@@ -518,7 +517,6 @@
       match = null;
       list.hidden = true;
       list.textContent = '';
-      ta.setAttribute('aria-expanded', 'false');
       ta.removeAttribute('aria-activedescendant');
     }
 
@@ -550,7 +548,6 @@
         list.append(li);
       });
       list.hidden = false;
-      ta.setAttribute('aria-expanded', 'true');
       setActive(0); // Enter/Tab take the top hit straight away
       announce(L.found(items.length));
     }

@@ -254,3 +254,4 @@ err-invalid-name = Nur Buchstaben, Ziffern, - und _ (höchstens 60 Zeichen).
 err-invalid-language = Ein Sprachkürzel aus zwei Buchstaben, zum Beispiel de.
 err-own-admin = Sie können sich die Verwaltung nicht selbst entziehen.
 err-invalid-token = Dieser Link ist ungültig oder abgelaufen.
+err-unfilled-placeholder = Ein Platzhalter hat keinen Wert für diesen Fall (zum Beispiel {"{{"}team.name{"}}"}). Bitte ersetzen Sie ihn vor dem Senden.

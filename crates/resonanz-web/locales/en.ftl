@@ -257,3 +257,4 @@ err-invalid-name = Letters, digits, - and _ only (at most 60 characters).
 err-invalid-language = A two-letter language code such as de.
 err-own-admin = You cannot take away your own administration.
 err-invalid-token = This link is invalid or has expired.
+err-unfilled-placeholder = A placeholder has no value for this case (such as {"{{"}team.name{"}}"}). Please replace it before sending.

@@ -159,7 +159,9 @@ async fn security_headers(mut res: Response) -> Response {
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     // A handler may narrow or widen the policy (remote images on request, attachment previews).
     h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(CONTENT_SECURITY_POLICY));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // `same-origin`: other sites learn nothing, and our own form posts carry a real Origin (with
+    // `no-referrer` browsers send `Origin: null`, which the CSRF check must refuse).
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     res
 }
 

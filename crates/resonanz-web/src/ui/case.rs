@@ -154,11 +154,12 @@ fn timeline(t: Tr, d: &CaseDetail, names: &Names, show_images: bool) -> Vec<Item
                 (_, "automation") => ("mark-machine", "automation"),
                 _ => ("mark-team", "agent"),
             };
+            // Our own messages show the person who wrote them, not the mailbox they left from.
             let actor = m
                 .message
-                .from_name
-                .clone()
-                .filter(|n| !n.is_empty())
+                .author_user_id
+                .and_then(|u| names.users.get(&u.to_string()).cloned())
+                .or_else(|| m.message.from_name.clone().filter(|n| !n.is_empty()))
                 .or_else(|| m.message.from_addr.clone())
                 .unwrap_or_default();
             Item {

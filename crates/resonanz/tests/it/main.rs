@@ -4,6 +4,8 @@
 
 mod browser;
 mod cli;
+mod live_multi;
 mod mail_roundtrip;
 mod serve;
 mod support;
+mod workspace_browser;
