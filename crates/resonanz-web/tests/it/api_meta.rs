@@ -46,7 +46,7 @@ async fn health_and_headers(db: Db) {
     {
         let r = app.send(Method::GET, path, token.map(String::as_str), None, Vec::new()).await;
         assert_eq!(r.header("x-content-type-options"), "nosniff", "{path}");
-        assert_eq!(r.header("referrer-policy"), "no-referrer", "{path}");
+        assert_eq!(r.header("referrer-policy"), "same-origin", "{path}");
         let csp = r.header("content-security-policy");
         assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
         assert!(csp.contains("object-src 'none'") && csp.contains("base-uri 'none'"), "{csp}");
