@@ -255,3 +255,6 @@ err-invalid-language = Ein Sprachkürzel aus zwei Buchstaben, zum Beispiel de.
 err-own-admin = Sie können sich die Verwaltung nicht selbst entziehen.
 err-invalid-token = Dieser Link ist ungültig oder abgelaufen.
 err-unfilled-placeholder = Ein Platzhalter hat keinen Wert für diesen Fall (zum Beispiel {"{{"}team.name{"}}"}). Bitte ersetzen Sie ihn vor dem Senden.
+contact-preferences = Vorlieben ändern
+contact-address-form = Anrede
+contact-notes = Notizen zur Person

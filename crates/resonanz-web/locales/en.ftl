@@ -258,3 +258,6 @@ err-invalid-language = A two-letter language code such as de.
 err-own-admin = You cannot take away your own administration.
 err-invalid-token = This link is invalid or has expired.
 err-unfilled-placeholder = A placeholder has no value for this case (such as {"{{"}team.name{"}}"}). Please replace it before sending.
+contact-preferences = Change preferences
+contact-address-form = Form of address
+contact-notes = Notes on the person

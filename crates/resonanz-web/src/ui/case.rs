@@ -671,6 +671,29 @@ pub async fn escalate(State(state): State<AppState>, agent: Agent, Path(id): Pat
     }
 }
 
+/// The contact's preferences from the sidebar: formal or informal address, language, notes.
+pub async fn contact(State(state): State<AppState>, agent: Agent, Path(id): Path<String>, form: FormData) -> Response {
+    let t = agent.tr();
+    let r = async {
+        let d = load(&state, &agent, &id).await?;
+        let patch = resonanz_core::contact::ContactPatch {
+            address_form: Some(form.get("address_form")),
+            language: Some(form.get("language")),
+            notes: Some(form.get("notes")),
+            ..Default::default()
+        };
+        state.core.update_contact(&Actor::User(agent.user.id), d.case.contact_id, patch).await
+    }
+    .await;
+    match r {
+        Ok(_) => see_other(&format!("/cases/{id}")),
+        Err(e) => match refused(t, &e, "") {
+            Some(errors) => render_case(&state, &agent, &id, false, Kept { errors, ..Default::default() }).await,
+            None => error_page(&state, Some(&agent), &e),
+        },
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct BlockParams {
     #[serde(default)]

@@ -141,6 +141,7 @@ pub fn router(state: AppState) -> axum::Router<AppState> {
         .route("/cases/{id}/acknowledge", post(case::acknowledge))
         .route("/cases/{id}/update", post(case::update))
         .route("/cases/{id}/escalate", post(case::escalate))
+        .route("/cases/{id}/contact", post(case::contact))
         .route("/cases/{id}/text-blocks", get(case::text_blocks))
         .route("/attachments/{id}", get(case::attachment))
         .route("/attachments/{id}/preview", get(case::attachment_preview))

@@ -222,3 +222,39 @@ db_test!(
     unreachable_smtp_is_retried_with_backoff_then_given_up_visibly,
     unreachable_smtp_is_retried_with_backoff_then_given_up_visibly
 );
+
+/// The password reset link travels as a system mail through the job queue and real SMTP into the
+/// person's mailbox; the link sets a new password once.
+async fn password_reset_mail_arrives_over_smtp_and_its_link_works(db: Db) {
+    let t = TestCore::new(db).await;
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    mailbox(&t, &format!("support-{tag}@resonanz.test")).await;
+    let email = format!("petra-{tag}@example.test");
+    let hash = resonanz_core::passwords::hash("altes-passwort-123").unwrap();
+    t.core.create_user(&Actor::System, &email, "Petra Paulsen", resonanz_core::user::Role::Agent, hash).await.unwrap();
+
+    t.core.request_password_reset(&email, "https://resonanz.sender.example").await.unwrap();
+    assert!(resonanz::worker::run_one(&t.core, &SmtpTransport).await.unwrap());
+    assert_eq!(t.store.job_counts().await.unwrap().done, 1, "sent, not failed");
+
+    let mut inbox = ImapSession::connect(&ImapSettings::from_url(&imap_url(&email)).unwrap()).await.unwrap();
+    let received = inbox.fetch_unseen().await.unwrap();
+    assert_eq!(received.len(), 1);
+    let mail = parse_mail(&received[0].1, &ParseLimits::default()).unwrap();
+    assert_eq!(mail.subject, "Resonanz: Passwort zurücksetzen");
+    let link = mail
+        .text_body
+        .split_whitespace()
+        .find(|w| w.starts_with("https://resonanz.sender.example/password/reset/"))
+        .unwrap_or_else(|| panic!("a reset link in {}", mail.text_body));
+    let token = link.rsplit('/').next().unwrap();
+    assert!(t.core.password_reset_valid(token).await.unwrap());
+    t.core.reset_password(token, "neues-passwort-456").await.unwrap();
+    assert!(t.core.login(&email, "neues-passwort-456", "test").await.unwrap().is_ok());
+    assert!(t.core.login(&email, "altes-passwort-123", "test").await.unwrap().is_err());
+    assert!(t.core.reset_password(token, "noch-ein-passwort").await.is_err(), "the link works once");
+}
+db_test!(
+    password_reset_mail_arrives_over_smtp_and_its_link_works,
+    password_reset_mail_arrives_over_smtp_and_its_link_works
+);

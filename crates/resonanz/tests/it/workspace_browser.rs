@@ -180,6 +180,34 @@ async fn workspace_end_to_end(db: Db) {
     b.goto(&format!("{base}/text-blocks")).await;
     assert_accessible(&b, "text blocks").await;
 
+    // Keyboard: j moves through the inbox, Enter opens the current case, / jumps to the search.
+    b.goto(&format!("{base}/?view=all")).await;
+    assert!(wait_for(&b, "document.querySelectorAll('#case-rows tr.case-row').length > 2").await);
+    let keys = b.active_element().await.unwrap();
+    keys.send_keys("jj").await.unwrap();
+    let current =
+        b.eval("const r = document.querySelector('tr.case-row.is-current'); return r && r.dataset.href;").await;
+    let second = b.eval("return document.querySelectorAll('tr.case-row')[1].dataset.href;").await;
+    assert_eq!(current, second, "two presses of j select the second row");
+    let enter: char = Key::Enter.into();
+    b.active_element().await.unwrap().send_keys(&enter.to_string()).await.unwrap();
+    assert!(wait_for(&b, &format!("location.pathname === {second}")).await, "Enter opens it");
+    b.active_element().await.unwrap().send_keys("/").await.unwrap();
+    assert_eq!(b.eval("return document.activeElement.id;").await, json!("global-search"));
+
+    // On a phone: nothing wider than the screen, and still no serious accessibility violation.
+    b.set_window_size(390, 844).await.unwrap();
+    for (url, name) in [("/?view=all".to_string(), "workspace-phone-inbox"), (case_url.clone(), "workspace-phone-case")]
+    {
+        b.goto(&format!("{base}{url}")).await;
+        assert!(wait_for(&b, "document.readyState === 'complete'").await);
+        let overflow =
+            b.eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth;").await;
+        assert!(overflow.as_i64().unwrap() <= 1, "{url} is wider than a phone by {overflow} px");
+        assert_accessible(&b, name).await;
+        b.screenshot(name).await;
+    }
+
     // 6. Untrusted content never runs: vectors in subject, sender name, HTML body and file name.
     let xss = xss_mail();
     post_mail(&base, &token, xss).await;
