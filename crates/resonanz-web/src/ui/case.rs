@@ -224,12 +224,17 @@ struct CasePage {
     seen_message_id: String,
     note_text: String,
     assign_note: String,
+    assign_owner: Option<String>,
     collision: String,
 }
 
 impl CasePage {
+    /// The owner the form shows: the one chosen in a refused form, else the case's.
     fn owner_is(&self, id: &UserId) -> bool {
-        self.d.case.owner_id.as_ref() == Some(id)
+        match &self.assign_owner {
+            Some(chosen) => *chosen == id.to_string(),
+            None => self.d.case.owner_id.as_ref() == Some(id),
+        }
     }
     fn team_is(&self, id: &TeamId) -> bool {
         self.d.case.team_id.as_ref() == Some(id)
@@ -251,6 +256,8 @@ struct Kept {
     used_blocks: String,
     note_text: String,
     assign_note: String,
+    /// The owner chosen in a refused handover form (`""` for nobody).
+    assign_owner: Option<String>,
     collision: String,
     flash: Option<(bool, String)>,
 }
@@ -380,6 +387,7 @@ async fn render_case(state: &AppState, agent: &Agent, id: &str, show_images: boo
         seen_message_id,
         note_text: kept.note_text,
         assign_note: kept.assign_note,
+        assign_owner: kept.assign_owner,
         collision: kept.collision,
         d,
     });
@@ -530,11 +538,20 @@ pub async fn reply(State(state): State<AppState>, agent: Agent, Path(id): Path<S
                 .filter(|m| m.message.author_user_id != Some(agent.user.id))
                 .collect();
             if !seen.is_empty() && !newer.is_empty() && form.get("confirm_collision") != "1" {
-                let who = newer[0].message.from_name.clone().unwrap_or_default();
-                let msg = if newer.iter().any(|m| m.message.direction.as_str() == "outbound") {
-                    t.arg("collision-replied", "name", who)
-                } else {
-                    t.arg("collision-new", "name", who)
+                // A colleague's reply is named by its author (not the mailbox it left from);
+                // otherwise the newest message's sender.
+                let msg = match newer.iter().find(|m| m.message.direction.as_str() == "outbound") {
+                    Some(m) => {
+                        let users = state.core.store.list_users().await.unwrap_or_default();
+                        let who = users
+                            .iter()
+                            .find(|u| Some(u.id) == m.message.author_user_id)
+                            .map(|u| u.display_name.clone())
+                            .or_else(|| m.message.from_name.clone())
+                            .unwrap_or_default();
+                        t.arg("collision-replied", "name", who)
+                    }
+                    None => t.arg("collision-new", "name", newer[0].message.from_name.clone().unwrap_or_default()),
                 };
                 return render_case(&state, &agent, &id, false, keep(FormErrors::default(), msg)).await;
             }
@@ -609,7 +626,12 @@ pub async fn assign(State(state): State<AppState>, agent: Agent, Path(id): Path<
                     &agent,
                     &id,
                     false,
-                    Kept { errors, assign_note: form.get("note"), ..Default::default() },
+                    Kept {
+                        errors,
+                        assign_note: form.get("note"),
+                        assign_owner: Some(form.get("owner_id")),
+                        ..Default::default()
+                    },
                 )
                 .await
             }

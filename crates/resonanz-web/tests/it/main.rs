@@ -9,3 +9,4 @@ mod api_contacts;
 mod api_directory;
 mod api_mail;
 mod api_meta;
+mod ui;

@@ -140,6 +140,12 @@ pub fn state(tc: &TestCore, max_mail_bytes: usize) -> AppState {
     }
 }
 
+/// The whole router with the workspace's settings for this public URL (`https://…` marks cookies
+/// `Secure`).
+pub fn ui_router(tc: &TestCore, public_url: &str) -> Router {
+    router(AppState { ui: resonanz_web::ui::UiSettings::new(public_url), ..state(tc, 1024 * 1024) })
+}
+
 pub async fn send(
     router: &Router,
     method: Method,
