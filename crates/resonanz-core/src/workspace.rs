@@ -215,6 +215,14 @@ impl Core {
         Ok(self.store.team_members().await?.into_iter().filter(|(_, u)| *u == user).map(|(t, _)| t).collect())
     }
 
+    /// The visibility filter for a user's case lists: none for supervisors and admins.
+    pub async fn visibility_for(&self, user: &User) -> CoreResult<Option<Visibility>> {
+        if user.role != Role::Agent {
+            return Ok(None);
+        }
+        Ok(Some(Visibility { user_id: user.id, team_ids: self.teams_of(user.id).await? }))
+    }
+
     /// Whether a user may see a case: supervisors and admins see all; agents the cases of their
     /// teams, their own and those without a team.
     pub async fn can_see(&self, user: &User, case: &Case) -> CoreResult<bool> {

@@ -114,12 +114,18 @@ pub async fn list(
     Extension(AuthUser(user)): Extension<AuthUser>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<PageDto<CaseDto>>> {
-    let filter = parse_filter(&q, user.id)?;
+    let mut filter = parse_filter(&q, user.id)?;
+    filter.visible_to = state.core.visibility_for(&user).await?;
     let page = state.core.list_cases(filter).await?;
     Ok(Json(PageDto { items: page.items.into_iter().map(CaseDto::from).collect(), next_cursor: page.next_cursor }))
 }
 
-pub async fn detail(State(state): State<AppState>, IdPath(id): IdPath) -> ApiResult<Json<CaseDetailDto>> {
+pub async fn detail(
+    State(state): State<AppState>,
+    Extension(AuthUser(user)): Extension<AuthUser>,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<CaseDetailDto>> {
+    state.core.visible_case(&user, CaseId(id)).await?;
     let detail = state.core.case_detail(CaseId(id)).await?;
     Ok(Json(CaseDetailDto::from(detail)))
 }
@@ -155,6 +161,7 @@ pub async fn reply(
         return Err(ApiError::validation(errors));
     }
     let input = ReplyInput { text: body.text, to: body.to, cc: body.cc, status, ..Default::default() };
+    state.core.visible_case(&user, CaseId(id)).await?;
     let (message_id, outbox_id) = state.core.reply(CaseId(id), user.id, input).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({"message_id": message_id.to_string(), "outbox_id": outbox_id.to_string()}))))
 }
@@ -171,6 +178,7 @@ pub async fn note(
     IdPath(id): IdPath,
     ApiJson(body): ApiJson<NoteBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
+    state.core.visible_case(&user, CaseId(id)).await?;
     let message_id = state.core.add_note(CaseId(id), user.id, &body.text).await?;
     Ok((StatusCode::CREATED, Json(json!({"message_id": message_id.to_string()}))))
 }
@@ -223,6 +231,7 @@ pub async fn update(
         return Err(ApiError::validation(errors));
     }
     let patch = CasePatch { status, priority, tags: body.tags, team_id };
+    state.core.visible_case(&user, CaseId(id)).await?;
     let case = state.core.update_case(CaseId(id), &Actor::User(user.id), patch).await?;
     Ok(Json(CaseDto::from(case)))
 }
@@ -242,11 +251,16 @@ pub async fn assign(
     IdPath(id): IdPath,
     ApiJson(body): ApiJson<AssignBody>,
 ) -> ApiResult<Json<CaseDto>> {
+    state.core.visible_case(&user, CaseId(id)).await?;
     let case = state.core.assign(CaseId(id), user.id, body.owner_id.map(UserId), &body.note).await?;
     Ok(Json(CaseDto::from(case)))
 }
 
-pub async fn search(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<Value>> {
+pub async fn search(
+    State(state): State<AppState>,
+    Extension(AuthUser(user)): Extension<AuthUser>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Value>> {
     let mut errors = Vec::new();
     let limit = parse_limit(&q, &mut errors);
     let text = non_empty(&q, "q");
@@ -257,6 +271,14 @@ pub async fn search(State(state): State<AppState>, Query(q): Query<HashMap<Strin
         return Err(ApiError::validation(errors));
     }
     let hits = state.core.search(text.unwrap_or_default(), limit).await?;
-    let items: Vec<SearchHitDto> = hits.into_iter().map(SearchHitDto::from).collect();
+    let mut items: Vec<SearchHitDto> = Vec::with_capacity(hits.len());
+    for hit in hits {
+        // Only what this person may open.
+        if let Some(case) = state.core.store.case(hit.case_id).await?
+            && state.core.can_see(&user, &case).await?
+        {
+            items.push(SearchHitDto::from(hit));
+        }
+    }
     Ok(Json(json!({ "items": items })))
 }

@@ -35,12 +35,22 @@ pub async fn list(
     Ok(Json(PageDto { items: page.items.into_iter().map(ContactDto::from).collect(), next_cursor: page.next_cursor }))
 }
 
-pub async fn detail(State(state): State<AppState>, IdPath(id): IdPath) -> ApiResult<Json<ContactDto>> {
+pub async fn detail(
+    State(state): State<AppState>,
+    Extension(AuthUser(user)): Extension<AuthUser>,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<ContactDto>> {
     let id = ContactId(id);
     let view = state.core.store.contact(id).await?.ok_or_else(|| ApiError::not_found("contact"))?;
     let cases = state
         .core
-        .list_cases(CaseFilter { contact_id: Some(id), limit: CONTACT_CASES_LIMIT, ..Default::default() })
+        .list_cases(CaseFilter {
+            contact_id: Some(id),
+            limit: CONTACT_CASES_LIMIT,
+            // An agent sees only the cases they may open.
+            visible_to: state.core.visibility_for(&user).await?,
+            ..Default::default()
+        })
         .await?;
     let organisation = match view.contact.organisation_id {
         Some(oid) => state.core.store.organisation(oid).await?.map(OrganisationRefDto::from),

@@ -111,8 +111,14 @@ pub async fn quarantine_reingest(
     Ok(Json(IngestReportDto::from(report)))
 }
 
-pub async fn attachment(State(state): State<AppState>, IdPath(id): IdPath) -> ApiResult<Response> {
+pub async fn attachment(
+    State(state): State<AppState>,
+    Extension(AuthUser(user)): Extension<AuthUser>,
+    IdPath(id): IdPath,
+) -> ApiResult<Response> {
     let att = state.core.store.attachment(AttachmentId(id)).await?.ok_or_else(|| ApiError::not_found("attachment"))?;
+    let message = state.core.store.message(att.message_id).await?.ok_or_else(|| ApiError::not_found("attachment"))?;
+    state.core.visible_case(&user, message.case_id).await.map_err(|_| ApiError::not_found("attachment"))?;
     let data = state.core.store.blob(&att.sha256).await?.ok_or_else(|| ApiError::not_found("attachment data"))?;
     let content_type = HeaderValue::from_str(&safe_content_type(&att.content_type))
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));

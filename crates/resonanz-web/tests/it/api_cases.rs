@@ -345,7 +345,8 @@ db_test!(assign_needs_a_handover_note, assign);
 async fn patch_moves_a_case_to_a_team_and_back(db: Db) {
     let app = App::new(db).await;
     let case_id = new_case(&app, "erika@example.de", "Frage", "Text").await;
-    let team = app.tc.core.create_team(&Actor::System, "Zuschauerpost", &[]).await.unwrap();
+    // The agent is in the team: moving a case to a team of others would take it out of their sight.
+    let team = app.tc.core.create_team(&Actor::System, "Zuschauerpost", &[app.tc.agent.id]).await.unwrap();
     let path = format!("/api/v1/cases/{case_id}");
 
     let r = app.patch_json(&path, json!({"team_id": "kein-uuid"})).await;

@@ -9,4 +9,5 @@ mod api_contacts;
 mod api_directory;
 mod api_mail;
 mod api_meta;
+mod api_visibility;
 mod ui;
