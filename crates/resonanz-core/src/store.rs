@@ -219,7 +219,8 @@ pub trait Tx: Send {
     async fn set_user_teams(&mut self, user: UserId, teams: &[TeamId]) -> CoreResult<()>;
     async fn update_mailbox(&mut self, mailbox: &Mailbox) -> CoreResult<()>;
     async fn insert_password_reset(&mut self, reset: &PasswordReset) -> CoreResult<()>;
-    /// Marks an unused reset token used; false if it was used already.
+    /// Marks an unused reset token used, and every other open one of the same person; false if it
+    /// was used already.
     async fn use_password_reset(&mut self, token_sha256: &str, at: Timestamp) -> CoreResult<bool>;
 
     async fn insert_text_block(&mut self, block: &TextBlock) -> CoreResult<()>;

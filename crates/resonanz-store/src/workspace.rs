@@ -368,10 +368,23 @@ pub(crate) async fn use_password_reset(conn: &mut AnyConnection, sha: &str, at: 
     let r = sqlx::query("UPDATE password_resets SET used_at = $2 WHERE token_sha256 = $1 AND used_at IS NULL")
         .bind(sha.to_string())
         .bind(micros(at))
-        .execute(conn)
+        .execute(&mut *conn)
         .await
         .map_err(db_err)?;
-    Ok(r.rows_affected() == 1)
+    if r.rows_affected() != 1 {
+        return Ok(false);
+    }
+    // Every other open link of the same person is spent with it.
+    sqlx::query(
+        "UPDATE password_resets SET used_at = $2 WHERE used_at IS NULL \
+         AND user_id = (SELECT user_id FROM password_resets WHERE token_sha256 = $1)",
+    )
+    .bind(sha.to_string())
+    .bind(micros(at))
+    .execute(conn)
+    .await
+    .map_err(db_err)?;
+    Ok(true)
 }
 
 pub(crate) async fn upsert_text_block(conn: &mut AnyConnection, b: &TextBlock, insert: bool) -> CoreResult<()> {

@@ -342,6 +342,10 @@
       const delta = tl.getBoundingClientRect().bottom - oldBottom;
       if (delta) window.scrollBy(0, delta);
     }
+    // What arrived live is on screen now: the collision check on sending starts from it.
+    const last = tl.querySelectorAll('li.tl-message[id^="m-"]');
+    const seen = $('input[name="seen_message_id"]');
+    if (seen && last.length) seen.value = last[last.length - 1].id.slice(2);
   }
 
   // #presence is an aria-live region: swap it only when the markup changed, or

@@ -321,6 +321,22 @@ async fn password_reset_mails_a_link_that_works_once(db: Db) {
 }
 db_test!(password_reset_mails_a_link_that_works_once, password_reset_mails_a_link_that_works_once);
 
+async fn a_used_reset_link_spends_the_others(db: Db) {
+    let t = TestCore::new(db).await;
+    let email = "jana.jung@resonanz.test";
+    let hash = resonanz_core::passwords::hash("altes-passwort-1").unwrap();
+    t.core.create_user(&Actor::System, email, "Jana Jung", Role::Agent, hash).await.unwrap();
+    t.core.request_password_reset(email, "https://resonanz.example").await.unwrap();
+    let first = reset_secret(&claim_system_mail(&t).await);
+    t.core.request_password_reset(email, "https://resonanz.example").await.unwrap();
+    let second = reset_secret(&claim_system_mail(&t).await);
+    assert!(t.core.password_reset_valid(&first).await.unwrap() && t.core.password_reset_valid(&second).await.unwrap());
+    t.core.reset_password(&second, "neues-passwort-2").await.unwrap();
+    assert!(!t.core.password_reset_valid(&first).await.unwrap(), "the older link is spent too");
+    assert!(t.core.reset_password(&first, "noch-ein-passwort-3").await.is_err());
+}
+db_test!(a_used_reset_link_spends_the_others, a_used_reset_link_spends_the_others);
+
 async fn password_reset_link_expires_and_lifts_a_lockout(db: Db) {
     let t = TestCore::new(db).await;
     user_with_password(&t, "jakob.jung@resonanz.test", "Jakob Jung", Role::Agent, PASSWORT).await;

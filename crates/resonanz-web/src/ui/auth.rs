@@ -109,13 +109,21 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Response {
     }
     match state.core.login(&email, &form.get("password"), &user_agent).await {
         Ok(Ok(new)) => {
+            state.ui.limiter.succeeded(&email);
             let mut res = see_other(&next);
             res.headers_mut()
                 .append(header::SET_COOKIE, set_cookie(&state, SESSION_COOKIE, &new.secret, SESSION_MAX.num_seconds()));
             res.headers_mut().append(header::SET_COOKIE, set_cookie(&state, PRE_COOKIE, "", 0));
             res
         }
-        Ok(Err(LoginRefused::BadCredentials)) => refuse(l, t.get("login-failed")),
+        Ok(Err(LoginRefused::BadCredentials)) => match state.ui.limiter.failed(&email, state.core.clock.now()) {
+            // Unknown addresses lock like known ones: the answer reveals nothing.
+            Some(until) => {
+                let minutes = (until - state.core.clock.now()).num_minutes().max(1);
+                refuse(l, t.count("login-locked", minutes))
+            }
+            None => refuse(l, t.get("login-failed")),
+        },
         Ok(Err(LoginRefused::Locked { until })) => {
             let minutes = (until - state.core.clock.now()).num_minutes().max(1);
             refuse(l, t.count("login-locked", minutes))

@@ -61,6 +61,9 @@ impl Agent {
 #[derive(Default)]
 pub struct LoginLimiter {
     attempts: Mutex<HashMap<IpAddr, Vec<resonanz_core::Timestamp>>>,
+    /// Failed sign-ins per typed address, known or not: an unknown address then "locks" like a
+    /// real one, so the lockout message does not reveal which addresses have accounts.
+    failures: Mutex<HashMap<String, Vec<resonanz_core::Timestamp>>>,
 }
 
 pub const LOGIN_ATTEMPTS_PER_WINDOW: usize = 20;
@@ -80,6 +83,24 @@ impl LoginLimiter {
         }
         list.push(now);
         true
+    }
+
+    /// Records a failed sign-in for an address; returns until when it counts as locked, once the
+    /// same number of failures as core's account lockout is reached.
+    pub fn failed(&self, email: &str, now: resonanz_core::Timestamp) -> Option<resonanz_core::Timestamp> {
+        use resonanz_core::auth::{LOCKOUT, MAX_FAILED_LOGINS};
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 10_000 {
+            map.retain(|_, v| v.last().is_some_and(|t| *t + LOCKOUT > now));
+        }
+        let list = map.entry(email.trim().to_lowercase()).or_default();
+        list.retain(|t| *t + LOCKOUT > now);
+        list.push(now);
+        (list.len() as i64 >= MAX_FAILED_LOGINS).then(|| list[list.len() - MAX_FAILED_LOGINS as usize] + LOCKOUT)
+    }
+
+    pub fn succeeded(&self, email: &str) {
+        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(&email.trim().to_lowercase());
     }
 }
 

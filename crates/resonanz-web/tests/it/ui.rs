@@ -270,6 +270,19 @@ async fn wrong_password_and_lockout(db: Db) {
     let r = b.post_raw("/login", &right, &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     assert!(b.cookie(SESSION).is_some());
+
+    // An unknown address "locks" after five failures too: the message does not tell which exist.
+    let mut c = Browser::new(&app.router);
+    c.get("/login").await;
+    let pre = c.cookie(PRE).unwrap();
+    let unknown = [("_csrf", pre.as_str()), ("email", "niemand@resonanz.test"), ("password", "irgendwas-123")];
+    for attempt in 1..=4 {
+        let r = c.post_raw("/login", &unknown, &[]).await;
+        assert!(r.text().contains("stimmen nicht"), "attempt {attempt}: {}", r.text());
+    }
+    let r = c.post_raw("/login", &unknown, &[]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.text().contains("Zu viele Fehlversuche. Das Konto ist für 15 Minuten gesperrt."), "{}", r.text());
 }
 db_test!(sign_in_wrong_password_and_lockout, wrong_password_and_lockout);
 
