@@ -670,4 +670,16 @@
   // --- after a failed form POST, land on the first invalid field ---
   const firstInvalid = $('[aria-invalid="true"]');
   if (firstInvalid && !$('[autofocus]')) firstInvalid.focus();
+
+  // --- bulk bar: only the fields the chosen action needs (all stay visible without script) ---
+  const bulkAction = $('#bulk-action');
+  function showBulkFields() {
+    for (const f of document.querySelectorAll('.bulk-field')) {
+      f.hidden = !(f.dataset.actions || '').split(' ').includes(bulkAction.value);
+    }
+  }
+  if (bulkAction) {
+    bulkAction.addEventListener('change', showBulkFields);
+    showBulkFields();
+  }
 })();
