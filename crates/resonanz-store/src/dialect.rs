@@ -118,3 +118,12 @@ pub(crate) fn claim_job(backend: Backend) -> &'static str {
         }
     }
 }
+
+/// A column reference the planner must not use an index for. SQLite reads a unary `+` as "no index";
+/// PostgreSQL's planner weighs the conditions itself (and `+` is not defined on text there).
+pub(crate) fn no_index(backend: Backend, column: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("+{column}"),
+        Backend::Postgres => column.to_string(),
+    }
+}

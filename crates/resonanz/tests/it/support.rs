@@ -186,7 +186,8 @@ impl WebSession {
             .unwrap();
         assert_eq!(res.status(), 303, "signing in as {email}: {:?}", res.text().await);
         let session = set_cookie_value(&res, "rz_session").expect("signing in sets rz_session");
-        let mut me = Self { base: base.to_string(), cookie: format!("rz_session={session}"), csrf: String::new(), http };
+        let mut me =
+            Self { base: base.to_string(), cookie: format!("rz_session={session}"), csrf: String::new(), http };
         let inbox = me.get("/").await;
         assert_eq!(inbox.status(), 200);
         let html = inbox.text().await.unwrap();
@@ -195,7 +196,12 @@ impl WebSession {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.http.get(format!("{}{path}", self.base)).header(reqwest::header::COOKIE, &self.cookie).send().await.unwrap()
+        self.http
+            .get(format!("{}{path}", self.base))
+            .header(reqwest::header::COOKIE, &self.cookie)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// A state change as the page script sends it: form body, `X-CSRF-Token` header.
@@ -277,7 +283,9 @@ impl EventStream {
                 }
             }
             match tokio::time::timeout_at(deadline, self.res.chunk()).await {
-                Err(_) => return Err(format!("no `{kind}` event for {case_id} within {within:?}; saw {:?}", self.seen)),
+                Err(_) => {
+                    return Err(format!("no `{kind}` event for {case_id} within {within:?}; saw {:?}", self.seen));
+                }
                 Ok(Err(e)) => return Err(format!("the event stream failed: {e}; saw {:?}", self.seen)),
                 Ok(Ok(None)) => return Err(format!("the event stream ended; saw {:?}", self.seen)),
                 Ok(Ok(Some(bytes))) => self.buf.extend_from_slice(&bytes),
