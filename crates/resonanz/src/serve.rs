@@ -103,7 +103,7 @@ fn start_background(
 }
 
 /// Tries the IMAP and SMTP settings of a mailbox, for the administration page.
-fn check_mailbox() -> resonanz_web::ui::CheckMailbox {
+pub fn check_mailbox() -> resonanz_web::ui::CheckMailbox {
     Arc::new(|mb: resonanz_core::outbound::Mailbox| {
         Box::pin(async move {
             let mut out = Vec::new();

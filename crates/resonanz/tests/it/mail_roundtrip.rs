@@ -258,3 +258,35 @@ db_test!(
     password_reset_mail_arrives_over_smtp_and_its_link_works,
     password_reset_mail_arrives_over_smtp_and_its_link_works
 );
+
+/// The administration's "check connection" logs in to the real IMAP and SMTP servers and reports each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_connection_reports_imap_and_smtp_separately() {
+    let check = resonanz::serve::check_mailbox();
+    let mailbox = |imap: String, smtp: String| resonanz_core::outbound::Mailbox {
+        id: resonanz_core::ids::MailboxId(uuid::Uuid::new_v4()),
+        name: "Zuschauerservice".into(),
+        address: "zuschauer@resonanz.test".into(),
+        display_name: String::new(),
+        signature: String::new(),
+        imap_url: Some(imap),
+        smtp_url: Some(smtp),
+        is_default: true,
+        created_at: chrono::Utc::now(),
+    };
+    let good = check(mailbox(
+        imap_url("zuschauer@resonanz.test"),
+        format!("smtp://resonanz:secret@{}", server("RESONANZ_TEST_SMTP")),
+    ))
+    .await;
+    assert_eq!(good, vec![("IMAP".to_string(), Ok(())), ("SMTP".to_string(), Ok(()))]);
+
+    let bad_imap = imap_url("zuschauer@resonanz.test").replace(":secret@", ":falsch@");
+    let bad_smtp = format!("smtp://resonanz:falsch@{}", server("RESONANZ_TEST_SMTP"));
+    let bad = check(mailbox(bad_imap, bad_smtp)).await;
+    assert_eq!(bad.len(), 2);
+    assert_eq!(bad[0].0, "IMAP");
+    assert!(bad[0].1.is_err(), "a wrong IMAP password is reported: {bad:?}");
+    assert_eq!(bad[1].0, "SMTP");
+    assert!(bad[1].1.is_err(), "a wrong SMTP password is reported: {bad:?}");
+}
