@@ -201,22 +201,28 @@ impl Core {
         Ok(m)
     }
 
-    async fn require_admin(&self, actor: &Actor) -> CoreResult<()> {
-        let allowed = match actor {
+    /// Whether an actor may do something only some roles may: the system (an operator on the
+    /// command line) always may, contacts never, people by their role.
+    pub(crate) async fn require_role(
+        &self,
+        actor: &Actor,
+        allowed: impl Fn(Role) -> bool,
+        refusal: &str,
+    ) -> CoreResult<()> {
+        let ok = match actor {
             Actor::System => true,
-            Actor::User(id) => self.store.user(*id).await?.is_some_and(|u| u.role == Role::Admin),
+            Actor::User(id) => self.store.user(*id).await?.is_some_and(|u| allowed(u.role)),
             Actor::Contact(_) => false,
         };
-        if allowed { Ok(()) } else { Err(CoreError::Forbidden("only administrators may do this".into())) }
+        if ok { Ok(()) } else { Err(CoreError::Forbidden(refusal.into())) }
+    }
+
+    async fn require_admin(&self, actor: &Actor) -> CoreResult<()> {
+        self.require_role(actor, |r| r == Role::Admin, "only administrators may do this").await
     }
 
     async fn require_team_manager(&self, actor: &Actor) -> CoreResult<()> {
-        let allowed = match actor {
-            Actor::System => true,
-            Actor::User(id) => self.store.user(*id).await?.is_some_and(|u| u.role.manages_teams()),
-            Actor::Contact(_) => false,
-        };
-        if allowed { Ok(()) } else { Err(CoreError::Forbidden("only admins and supervisors may create teams".into())) }
+        self.require_role(actor, Role::manages_teams, "only admins and supervisors may create teams").await
     }
 
     /// Every user with their team ids, ordered by display name.

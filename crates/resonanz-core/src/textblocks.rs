@@ -212,12 +212,7 @@ fn validate(input: &TextBlockInput) -> CoreResult<(String, String, String, Tone,
 
 impl Core {
     async fn require_editor(&self, actor: &Actor) -> CoreResult<()> {
-        let ok = match actor {
-            Actor::System => true,
-            Actor::User(id) => self.store.user(*id).await?.is_some_and(|u| u.role != Role::Agent),
-            Actor::Contact(_) => false,
-        };
-        if ok { Ok(()) } else { Err(CoreError::Forbidden("only supervisors and admins edit text blocks".into())) }
+        self.require_role(actor, |r| r != Role::Agent, "only supervisors and admins edit text blocks").await
     }
 
     pub async fn create_text_block(&self, actor: &Actor, input: &TextBlockInput) -> CoreResult<TextBlock> {

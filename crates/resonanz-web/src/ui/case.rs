@@ -506,6 +506,25 @@ pub async fn presence_leave(State(state): State<AppState>, agent: Agent, Path(id
     StatusCode::NO_CONTENT.into_response()
 }
 
+/// After a form on the case page: back to the case when it worked; on a refusal the page again with
+/// the errors beside their fields and what was typed (`kept`); other errors as an error page.
+async fn after_form<T>(
+    state: &AppState,
+    agent: &Agent,
+    id: &str,
+    result: Result<T, CoreError>,
+    field_prefix: &str,
+    kept: impl FnOnce(FormErrors) -> Kept,
+) -> Response {
+    match result {
+        Ok(_) => see_other(&format!("/cases/{id}")),
+        Err(e) => match refused(agent.tr(), &e, field_prefix) {
+            Some(errors) => render_case(state, agent, id, false, kept(errors)).await,
+            None => error_page(state, Some(agent), &e),
+        },
+    }
+}
+
 fn refused(t: Tr, e: &CoreError, field_prefix: &str) -> Option<FormErrors> {
     let mut errs = FormErrors::from_core(t, e)?;
     if !field_prefix.is_empty() {
@@ -585,59 +604,33 @@ pub async fn reply(State(state): State<AppState>, agent: Agent, Path(id): Path<S
 }
 
 pub async fn note(State(state): State<AppState>, agent: Agent, Path(id): Path<String>, form: FormData) -> Response {
-    let t = agent.tr();
     let r = async {
         let d = load(&state, &agent, &id).await?;
         state.core.add_note(d.case.id, agent.user.id, &form.get("text")).await
     }
     .await;
-    match r {
-        Ok(_) => see_other(&format!("/cases/{id}")),
-        Err(e) => match refused(t, &e, "note_") {
-            Some(errors) => {
-                render_case(
-                    &state,
-                    &agent,
-                    &id,
-                    false,
-                    Kept { errors, note_text: form.get("text"), ..Default::default() },
-                )
-                .await
-            }
-            None => error_page(&state, Some(&agent), &e),
-        },
-    }
+    after_form(&state, &agent, &id, r, "note_", |errors| Kept {
+        errors,
+        note_text: form.get("text"),
+        ..Default::default()
+    })
+    .await
 }
 
 pub async fn assign(State(state): State<AppState>, agent: Agent, Path(id): Path<String>, form: FormData) -> Response {
-    let t = agent.tr();
     let owner = parse_uuid(&form.get("owner_id")).map(UserId);
     let r = async {
         let d = load(&state, &agent, &id).await?;
         state.core.assign(d.case.id, agent.user.id, owner, &form.get("note")).await
     }
     .await;
-    match r {
-        Ok(_) => see_other(&format!("/cases/{id}")),
-        Err(e) => match refused(t, &e, "") {
-            Some(errors) => {
-                render_case(
-                    &state,
-                    &agent,
-                    &id,
-                    false,
-                    Kept {
-                        errors,
-                        assign_note: form.get("note"),
-                        assign_owner: Some(form.get("owner_id")),
-                        ..Default::default()
-                    },
-                )
-                .await
-            }
-            None => error_page(&state, Some(&agent), &e),
-        },
-    }
+    after_form(&state, &agent, &id, r, "", |errors| Kept {
+        errors,
+        assign_note: form.get("note"),
+        assign_owner: Some(form.get("owner_id")),
+        ..Default::default()
+    })
+    .await
 }
 
 pub async fn acknowledge(State(state): State<AppState>, agent: Agent, Path(id): Path<String>) -> Response {
@@ -653,7 +646,6 @@ pub async fn acknowledge(State(state): State<AppState>, agent: Agent, Path(id): 
 }
 
 pub async fn update(State(state): State<AppState>, agent: Agent, Path(id): Path<String>, form: FormData) -> Response {
-    let t = agent.tr();
     let tags: Vec<String> =
         form.get("tags").split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
     let patch = CasePatch {
@@ -667,35 +659,21 @@ pub async fn update(State(state): State<AppState>, agent: Agent, Path(id): Path<
         state.core.update_case(d.case.id, &Actor::User(agent.user.id), patch).await
     }
     .await;
-    match r {
-        Ok(_) => see_other(&format!("/cases/{id}")),
-        Err(e) => match refused(t, &e, "") {
-            Some(errors) => render_case(&state, &agent, &id, false, Kept { errors, ..Default::default() }).await,
-            None => error_page(&state, Some(&agent), &e),
-        },
-    }
+    after_form(&state, &agent, &id, r, "", |errors| Kept { errors, ..Default::default() }).await
 }
 
 pub async fn escalate(State(state): State<AppState>, agent: Agent, Path(id): Path<String>, form: FormData) -> Response {
-    let t = agent.tr();
     let level: i32 = form.get("level").parse().unwrap_or(1);
     let r = async {
         let d = load(&state, &agent, &id).await?;
         state.core.set_escalation(d.case.id, agent.user.id, level, &form.get("reason")).await
     }
     .await;
-    match r {
-        Ok(_) => see_other(&format!("/cases/{id}")),
-        Err(e) => match refused(t, &e, "") {
-            Some(errors) => render_case(&state, &agent, &id, false, Kept { errors, ..Default::default() }).await,
-            None => error_page(&state, Some(&agent), &e),
-        },
-    }
+    after_form(&state, &agent, &id, r, "", |errors| Kept { errors, ..Default::default() }).await
 }
 
 /// The contact's preferences from the sidebar: formal or informal address, language, notes.
 pub async fn contact(State(state): State<AppState>, agent: Agent, Path(id): Path<String>, form: FormData) -> Response {
-    let t = agent.tr();
     let r = async {
         let d = load(&state, &agent, &id).await?;
         let patch = resonanz_core::contact::ContactPatch {
@@ -707,13 +685,7 @@ pub async fn contact(State(state): State<AppState>, agent: Agent, Path(id): Path
         state.core.update_contact(&Actor::User(agent.user.id), d.case.contact_id, patch).await
     }
     .await;
-    match r {
-        Ok(_) => see_other(&format!("/cases/{id}")),
-        Err(e) => match refused(t, &e, "") {
-            Some(errors) => render_case(&state, &agent, &id, false, Kept { errors, ..Default::default() }).await,
-            None => error_page(&state, Some(&agent), &e),
-        },
-    }
+    after_form(&state, &agent, &id, r, "", |errors| Kept { errors, ..Default::default() }).await
 }
 
 #[derive(Debug, Default, Deserialize)]
