@@ -1,27 +1,26 @@
 //! The case page: one timeline of messages and events, the contact beside it, the composer with
 //! text blocks, notes with @mentions, handover with acknowledgement, attributes and escalation;
-//! presence and collision warnings; attachments.
+//! presence. Its forms are in `case_forms`, attachments in `attachments`.
 
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use resonanz_core::CoreError;
 use resonanz_core::Timestamp;
 use resonanz_core::audit::AuditEvent;
-use resonanz_core::case::{Case, CaseFilter, CaseStatus, Priority};
-use resonanz_core::ids::{AttachmentId, CaseId, TeamId, TextBlockId, UserId};
+use resonanz_core::case::{Case, CaseFilter, CaseStatus};
+use resonanz_core::ids::{CaseId, TeamId, UserId};
 use resonanz_core::message::MessageView;
-use resonanz_core::service::{CaseDetail, CasePatch, ReplyInput};
+use resonanz_core::service::CaseDetail;
 use resonanz_core::textblocks::TextBlock;
-use resonanz_core::user::{Actor, Team, User};
+use resonanz_core::user::{Team, User};
 use resonanz_core::workspace::PresenceState;
 use serde::Deserialize;
 
-use super::{Agent, FormData, FormErrors, Layout, Tr, error_page, parse_uuid, render, see_other};
+use super::{Agent, FormData, FormErrors, Layout, Tr, error_page, parse_uuid, render};
 use crate::AppState;
 
 /// One entry of the timeline: a message, or an event from the audit trail.
@@ -35,15 +34,6 @@ pub struct Item {
     pub mark_class: &'static str,
     pub actor: String,
     pub text: String,
-}
-
-/// Attachment types shown in the browser; all others only download.
-pub fn previewable(content_type: &str) -> bool {
-    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    matches!(
-        essence.as_str(),
-        "image/png" | "image/jpeg" | "image/gif" | "image/webp" | "text/plain" | "application/pdf"
-    )
 }
 
 struct Names {
@@ -249,24 +239,24 @@ pub struct CaseParams {
 
 /// What the forms on the page held, to show again after a refusal.
 #[derive(Default)]
-struct Kept {
-    errors: FormErrors,
-    reply_text: String,
-    reply_to: Option<String>,
-    used_blocks: String,
-    note_text: String,
-    assign_note: String,
+pub(super) struct Kept {
+    pub(super) errors: FormErrors,
+    pub(super) reply_text: String,
+    pub(super) reply_to: Option<String>,
+    pub(super) used_blocks: String,
+    pub(super) note_text: String,
+    pub(super) assign_note: String,
     /// The owner chosen in a refused handover form (`""` for nobody).
-    assign_owner: Option<String>,
-    collision: String,
-    flash: Option<(bool, String)>,
+    pub(super) assign_owner: Option<String>,
+    pub(super) collision: String,
+    pub(super) flash: Option<(bool, String)>,
 }
 
 fn case_id(s: &str) -> Result<CaseId, CoreError> {
     parse_uuid(s).map(CaseId).ok_or(CoreError::NotFound("case"))
 }
 
-async fn load(state: &AppState, agent: &Agent, id: &str) -> Result<CaseDetail, CoreError> {
+pub(super) async fn load(state: &AppState, agent: &Agent, id: &str) -> Result<CaseDetail, CoreError> {
     let id = case_id(id)?;
     state.core.visible_case(&agent.user, id).await?;
     state.core.case_detail(id).await
@@ -298,7 +288,7 @@ async fn presence_of(state: &AppState, agent: &Agent, case: CaseId) -> Result<Ve
         .collect())
 }
 
-async fn render_case(state: &AppState, agent: &Agent, id: &str, show_images: bool, kept: Kept) -> Response {
+pub(super) async fn render_case(state: &AppState, agent: &Agent, id: &str, show_images: bool, kept: Kept) -> Response {
     let t = agent.tr();
     let result = async {
         let d = load(state, agent, id).await?;
@@ -504,282 +494,4 @@ pub async fn presence_leave(State(state): State<AppState>, agent: Agent, Path(id
         let _ = state.core.heartbeat(id, agent.user.id, PresenceState::Left).await;
     }
     StatusCode::NO_CONTENT.into_response()
-}
-
-/// After a form on the case page: back to the case when it worked; on a refusal the page again with
-/// the errors beside their fields and what was typed (`kept`); other errors as an error page.
-async fn after_form<T>(
-    state: &AppState,
-    agent: &Agent,
-    id: &str,
-    result: Result<T, CoreError>,
-    field_prefix: &str,
-    kept: impl FnOnce(FormErrors) -> Kept,
-) -> Response {
-    match result {
-        Ok(_) => see_other(&format!("/cases/{id}")),
-        Err(e) => match refused(agent.tr(), &e, field_prefix) {
-            Some(errors) => render_case(state, agent, id, false, kept(errors)).await,
-            None => error_page(state, Some(agent), &e),
-        },
-    }
-}
-
-fn refused(t: Tr, e: &CoreError, field_prefix: &str) -> Option<FormErrors> {
-    let mut errs = FormErrors::from_core(t, e)?;
-    if !field_prefix.is_empty() {
-        errs.0 = errs.0.into_iter().map(|(k, v)| (format!("{field_prefix}{k}"), v)).collect();
-    }
-    Some(errs)
-}
-
-pub async fn reply(State(state): State<AppState>, agent: Agent, Path(id): Path<String>, form: FormData) -> Response {
-    let t = agent.tr();
-    let text = form.get("text");
-    let used: Vec<TextBlockId> = form.get("used_blocks").split(',').filter_map(parse_uuid).map(TextBlockId).collect();
-    let keep = |errors: FormErrors, collision: String| Kept {
-        errors,
-        reply_text: text.clone(),
-        reply_to: Some(form.get("to")),
-        used_blocks: form.get("used_blocks"),
-        collision,
-        ..Default::default()
-    };
-    let cid = match load(&state, &agent, &id).await {
-        Ok(d) => {
-            // Collision: something arrived or was answered since the page was loaded.
-            let seen = form.get("seen_message_id");
-            let newer: Vec<&MessageView> = d
-                .messages
-                .iter()
-                .rev()
-                .take_while(|m| m.message.id.to_string() != seen)
-                .filter(|m| m.message.author_user_id != Some(agent.user.id))
-                .collect();
-            if !seen.is_empty() && !newer.is_empty() && form.get("confirm_collision") != "1" {
-                // A colleague's reply is named by its author (not the mailbox it left from);
-                // otherwise the newest message's sender.
-                let msg = match newer.iter().find(|m| m.message.direction.as_str() == "outbound") {
-                    Some(m) => {
-                        let users = state.core.store.list_users().await.unwrap_or_default();
-                        let who = users
-                            .iter()
-                            .find(|u| Some(u.id) == m.message.author_user_id)
-                            .map(|u| u.display_name.clone())
-                            .or_else(|| m.message.from_name.clone())
-                            .unwrap_or_default();
-                        t.arg("collision-replied", "name", who)
-                    }
-                    None => t.arg("collision-new", "name", newer[0].message.from_name.clone().unwrap_or_default()),
-                };
-                return render_case(&state, &agent, &id, false, keep(FormErrors::default(), msg)).await;
-            }
-            d.case.id
-        }
-        Err(e) => return error_page(&state, Some(&agent), &e),
-    };
-    let to: Vec<String> = form.get("to").split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
-    let input = ReplyInput {
-        text: text.clone(),
-        to: (!to.is_empty()).then_some(to),
-        status: CaseStatus::parse(&form.get("status")),
-        text_blocks: used,
-        ..Default::default()
-    };
-    match state.core.reply(cid, agent.user.id, input).await {
-        Ok(_) => {
-            let _ = state.core.heartbeat(cid, agent.user.id, PresenceState::Viewing).await;
-            see_other(&format!("/cases/{cid}"))
-        }
-        Err(e) => match refused(t, &e, "") {
-            Some(mut errs) => {
-                // `to[0]` and the like belong to the one recipients field.
-                errs.0 =
-                    errs.0.into_iter().map(|(k, v)| (if k.starts_with("to") { "to".into() } else { k }, v)).collect();
-                render_case(&state, &agent, &id, false, keep(errs, String::new())).await
-            }
-            None => error_page(&state, Some(&agent), &e),
-        },
-    }
-}
-
-pub async fn note(State(state): State<AppState>, agent: Agent, Path(id): Path<String>, form: FormData) -> Response {
-    let r = async {
-        let d = load(&state, &agent, &id).await?;
-        state.core.add_note(d.case.id, agent.user.id, &form.get("text")).await
-    }
-    .await;
-    after_form(&state, &agent, &id, r, "note_", |errors| Kept {
-        errors,
-        note_text: form.get("text"),
-        ..Default::default()
-    })
-    .await
-}
-
-pub async fn assign(State(state): State<AppState>, agent: Agent, Path(id): Path<String>, form: FormData) -> Response {
-    let owner = parse_uuid(&form.get("owner_id")).map(UserId);
-    let r = async {
-        let d = load(&state, &agent, &id).await?;
-        state.core.assign(d.case.id, agent.user.id, owner, &form.get("note")).await
-    }
-    .await;
-    after_form(&state, &agent, &id, r, "", |errors| Kept {
-        errors,
-        assign_note: form.get("note"),
-        assign_owner: Some(form.get("owner_id")),
-        ..Default::default()
-    })
-    .await
-}
-
-pub async fn acknowledge(State(state): State<AppState>, agent: Agent, Path(id): Path<String>) -> Response {
-    let r = async {
-        let d = load(&state, &agent, &id).await?;
-        state.core.acknowledge_handover(d.case.id, agent.user.id).await
-    }
-    .await;
-    match r {
-        Ok(()) => see_other(&format!("/cases/{id}")),
-        Err(e) => error_page(&state, Some(&agent), &e),
-    }
-}
-
-pub async fn update(State(state): State<AppState>, agent: Agent, Path(id): Path<String>, form: FormData) -> Response {
-    let tags: Vec<String> =
-        form.get("tags").split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
-    let patch = CasePatch {
-        status: CaseStatus::parse(&form.get("status")),
-        priority: Priority::parse(&form.get("priority")),
-        tags: Some(tags),
-        team_id: Some(parse_uuid(&form.get("team_id")).map(TeamId)),
-    };
-    let r = async {
-        let d = load(&state, &agent, &id).await?;
-        state.core.update_case(d.case.id, &Actor::User(agent.user.id), patch).await
-    }
-    .await;
-    after_form(&state, &agent, &id, r, "", |errors| Kept { errors, ..Default::default() }).await
-}
-
-pub async fn escalate(State(state): State<AppState>, agent: Agent, Path(id): Path<String>, form: FormData) -> Response {
-    let level: i32 = form.get("level").parse().unwrap_or(1);
-    let r = async {
-        let d = load(&state, &agent, &id).await?;
-        state.core.set_escalation(d.case.id, agent.user.id, level, &form.get("reason")).await
-    }
-    .await;
-    after_form(&state, &agent, &id, r, "", |errors| Kept { errors, ..Default::default() }).await
-}
-
-/// The contact's preferences from the sidebar: formal or informal address, language, notes.
-pub async fn contact(State(state): State<AppState>, agent: Agent, Path(id): Path<String>, form: FormData) -> Response {
-    let r = async {
-        let d = load(&state, &agent, &id).await?;
-        let patch = resonanz_core::contact::ContactPatch {
-            address_form: Some(form.get("address_form")),
-            language: Some(form.get("language")),
-            notes: Some(form.get("notes")),
-            ..Default::default()
-        };
-        state.core.update_contact(&Actor::User(agent.user.id), d.case.contact_id, patch).await
-    }
-    .await;
-    after_form(&state, &agent, &id, r, "", |errors| Kept { errors, ..Default::default() }).await
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct BlockParams {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    id: String,
-}
-
-/// Text blocks for the composer (`::` and the picker), filled with this case's values.
-pub async fn text_blocks(
-    State(state): State<AppState>,
-    agent: Agent,
-    Path(id): Path<String>,
-    Query(p): Query<BlockParams>,
-) -> Response {
-    let r = async {
-        let d = load(&state, &agent, &id).await?;
-        let mut blocks = state.core.text_blocks_for_case(d.case.id, &agent.user, &p.q, 200).await?;
-        if let Some(want) = parse_uuid(&p.id) {
-            // The picker names one variant; the variant fitting this contact is returned under its name.
-            let name = state.core.store.text_block(TextBlockId(want)).await?.map(|b| b.name);
-            blocks.retain(|b| Some(&b.name) == name.as_ref());
-        }
-        blocks.truncate(if p.id.is_empty() { 8 } else { 1 });
-        Ok::<_, CoreError>(blocks)
-    }
-    .await;
-    match r {
-        Ok(blocks) => Json(
-            blocks
-                .into_iter()
-                .map(|b| {
-                    serde_json::json!({"id": b.id, "name": b.name, "category": b.category, "language": b.language,
-                        "tone": b.tone.as_str(), "body": b.body})
-                })
-                .collect::<Vec<_>>(),
-        )
-        .into_response(),
-        Err(e) => crate::ApiError::from(e).into_response(),
-    }
-}
-
-async fn visible_attachment(
-    state: &AppState,
-    agent: &Agent,
-    id: &str,
-) -> Result<(resonanz_core::message::Attachment, Vec<u8>), CoreError> {
-    let id = parse_uuid(id).map(AttachmentId).ok_or(CoreError::NotFound("attachment"))?;
-    let att = state.core.store.attachment(id).await?.ok_or(CoreError::NotFound("attachment"))?;
-    let msg = state.core.store.message(att.message_id).await?.ok_or(CoreError::NotFound("attachment"))?;
-    state.core.visible_case(&agent.user, msg.case_id).await?;
-    let data = state.core.store.blob(&att.sha256).await?.ok_or(CoreError::NotFound("attachment"))?;
-    Ok((att, data))
-}
-
-/// Download: always as a file, never rendered.
-pub async fn attachment(State(state): State<AppState>, agent: Agent, Path(id): Path<String>) -> Response {
-    match visible_attachment(&state, &agent, &id).await {
-        Ok((att, data)) => {
-            let ct = HeaderValue::from_static("application/octet-stream");
-            file_response(data, ct, crate::mail::content_disposition(&att.filename))
-        }
-        Err(e) => error_page(&state, Some(&agent), &e),
-    }
-}
-
-/// Preview of safe types in the browser, in a sandbox (no scripts, even in a PDF viewer's page).
-pub async fn attachment_preview(State(state): State<AppState>, agent: Agent, Path(id): Path<String>) -> Response {
-    match visible_attachment(&state, &agent, &id).await {
-        Ok((att, data)) if previewable(&att.content_type) => {
-            let essence = att.content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-            let ct = if essence == "text/plain" { "text/plain; charset=utf-8".to_string() } else { essence };
-            let ct =
-                HeaderValue::from_str(&ct).unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
-            let mut res = file_response(data, ct, HeaderValue::from_static("inline"));
-            res.headers_mut().insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"),
-            );
-            res
-        }
-        Ok(_) => error_page(&state, Some(&agent), &CoreError::NotFound("preview")),
-        Err(e) => error_page(&state, Some(&agent), &e),
-    }
-}
-
-fn file_response(data: Vec<u8>, ct: HeaderValue, disposition: HeaderValue) -> Response {
-    let mut res = axum::body::Body::from(data).into_response();
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, ct);
-    h.insert(header::CONTENT_DISPOSITION, disposition);
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    res
 }

@@ -20,8 +20,10 @@ use crate::AppState;
 
 pub mod admin;
 pub mod assets;
+pub mod attachments;
 pub mod auth;
 pub mod case;
+pub mod case_forms;
 pub mod i18n;
 pub mod inbox;
 pub mod live;
@@ -156,16 +158,16 @@ pub fn router(state: AppState) -> axum::Router<AppState> {
         .route("/cases/{id}/timeline", get(case::timeline_fragment))
         .route("/cases/{id}/presence", get(case::presence_get).post(case::presence_post))
         .route("/cases/{id}/presence/leave", post(case::presence_leave))
-        .route("/cases/{id}/reply", post(case::reply))
-        .route("/cases/{id}/notes", post(case::note))
-        .route("/cases/{id}/assign", post(case::assign))
-        .route("/cases/{id}/acknowledge", post(case::acknowledge))
-        .route("/cases/{id}/update", post(case::update))
-        .route("/cases/{id}/escalate", post(case::escalate))
-        .route("/cases/{id}/contact", post(case::contact))
-        .route("/cases/{id}/text-blocks", get(case::text_blocks))
-        .route("/attachments/{id}", get(case::attachment))
-        .route("/attachments/{id}/preview", get(case::attachment_preview))
+        .route("/cases/{id}/reply", post(case_forms::reply))
+        .route("/cases/{id}/notes", post(case_forms::note))
+        .route("/cases/{id}/assign", post(case_forms::assign))
+        .route("/cases/{id}/acknowledge", post(case_forms::acknowledge))
+        .route("/cases/{id}/update", post(case_forms::update))
+        .route("/cases/{id}/escalate", post(case_forms::escalate))
+        .route("/cases/{id}/contact", post(case_forms::contact))
+        .route("/cases/{id}/text-blocks", get(case_forms::text_blocks))
+        .route("/attachments/{id}", get(attachments::attachment))
+        .route("/attachments/{id}/preview", get(attachments::attachment_preview))
         .route("/text-blocks", get(textblocks::list).post(textblocks::create))
         .route("/text-blocks/{id}", get(textblocks::edit).post(textblocks::update))
         .route("/text-blocks/{id}/delete", post(textblocks::delete))
