@@ -69,6 +69,9 @@ pub struct ServeArgs {
     /// Defaults to `http://` and the listen address.
     #[arg(long, env = "RESONANZ_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// The time zone pages show times in (an IANA name such as `Europe/Berlin`).
+    #[arg(long, env = "RESONANZ_TIME_ZONE", default_value = "Europe/Berlin")]
+    pub time_zone: String,
     /// Fill an empty database with a German demonstration: teams, people, text blocks, cases.
     #[arg(long, env = "RESONANZ_DEMO")]
     pub demo: bool,

@@ -140,6 +140,10 @@ pub fn check_mailbox() -> resonanz_web::ui::CheckMailbox {
 }
 
 pub async fn serve(core: Core, args: ServeArgs, database_url: &str) -> anyhow::Result<()> {
+    let tz: chrono_tz::Tz = args.time_zone.parse().map_err(|_| {
+        anyhow::anyhow!("unknown time zone {:?}: use an IANA name such as Europe/Berlin", args.time_zone)
+    })?;
+    resonanz_web::ui::i18n::set_time_zone(tz);
     if args.demo {
         match crate::demo::fill(&core).await? {
             Some(summary) => println!("{summary}"),

@@ -94,15 +94,27 @@ impl Tr {
         }
     }
 
-    /// A date and time in the user's language, in UTC (time zones per user come later).
+    /// A date and time in the user's language and the organisation's time zone (summer time
+    /// included), e.g. `25.11.2026 16:19` or `2026-11-25 16:19 CET`.
     pub fn datetime(&self, t: impl Borrow<Timestamp>) -> String {
-        let t = *t.borrow();
+        let local = t.borrow().with_timezone(&time_zone());
         if self.locale == "en" {
-            t.format("%Y-%m-%d %H:%M UTC").to_string()
+            local.format("%Y-%m-%d %H:%M %Z").to_string()
         } else {
-            t.format("%d.%m.%Y %H:%M").to_string()
+            local.format("%d.%m.%Y %H:%M").to_string()
         }
     }
+}
+
+static TIME_ZONE: std::sync::OnceLock<chrono_tz::Tz> = std::sync::OnceLock::new();
+
+/// The time zone pages show times in: set once at start-up (`--time-zone`), Europe/Berlin otherwise.
+pub fn set_time_zone(tz: chrono_tz::Tz) {
+    let _ = TIME_ZONE.set(tz);
+}
+
+pub fn time_zone() -> chrono_tz::Tz {
+    *TIME_ZONE.get().unwrap_or(&chrono_tz::Europe::Berlin)
 }
 
 /// Every message key of a Fluent source, for the completeness test.
@@ -142,5 +154,14 @@ mod tests {
         assert_eq!(en.count("age-hours", 1), "1 hr");
         assert_eq!(de.count("bulk-selected", 3), "3 ausgewählt");
         assert_eq!(Tr::new("fr").locale, "de");
+    }
+
+    #[test]
+    fn times_are_shown_in_german_local_time_with_summer_time() {
+        let summer = chrono::DateTime::parse_from_rfc3339("2026-07-01T10:00:00Z").unwrap().to_utc();
+        let winter = chrono::DateTime::parse_from_rfc3339("2026-11-25T15:19:00Z").unwrap().to_utc();
+        assert_eq!(Tr::new("de").datetime(summer), "01.07.2026 12:00");
+        assert_eq!(Tr::new("de").datetime(winter), "25.11.2026 16:19");
+        assert_eq!(Tr::new("en").datetime(winter), "2026-11-25 16:19 CET");
     }
 }

@@ -170,3 +170,13 @@ fn the_data_directory_and_database_are_private_to_their_owner() {
     assert_eq!(mode(&data), 0o700);
     assert_eq!(mode(&data.join("resonanz.db")), 0o600);
 }
+
+/// A mistyped time zone stops `serve` at once with a message naming it, instead of showing wrong times.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_refuses_an_unknown_time_zone() {
+    let bin = Bin::new(Db::Sqlite).await;
+    let out = bin.run(&["serve", "--listen", "127.0.0.1:0", "--time-zone", "Europe/Bärlin"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown time zone \"Europe/Bärlin\""), "{err}");
+}
