@@ -194,6 +194,9 @@ pub fn mentioned_users<'a>(text: &str, users: &'a [User]) -> Vec<&'a User> {
     out
 }
 
+/// The most cases one bulk action may change.
+pub const MAX_BULK: usize = 200;
+
 /// A bulk action over several cases.
 #[derive(Debug, Clone)]
 pub enum BulkAction {
@@ -337,6 +340,10 @@ impl Core {
     /// Applies one action to several cases, each in its own transaction, so that one refusal
     /// (a missing handover note, a case someone else deleted) does not undo the rest.
     pub async fn bulk(&self, user: &User, ids: &[CaseId], action: &BulkAction) -> CoreResult<BulkOutcome> {
+        // An inbox page shows 50 rows; more than a few pages at once is no longer a selection.
+        if ids.len() > MAX_BULK {
+            return Err(CoreError::invalid("case_ids", "too_many", format!("at most {MAX_BULK} cases at once")));
+        }
         let mut out = BulkOutcome::default();
         for id in ids {
             let result = async {

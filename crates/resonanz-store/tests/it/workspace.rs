@@ -946,5 +946,11 @@ async fn bulk_actions_change_each_case_or_report_why_not(db: Db) {
     }
     assert_eq!(t.store.case(hidden).await.unwrap().unwrap().owner_id, None);
     assert_eq!(t.store.unread_notifications(bert.id).await.unwrap(), 3);
+
+    // More than a selection is refused as a whole, before anything changes.
+    let many: Vec<CaseId> = (0..=resonanz_core::workspace::MAX_BULK).map(|_| ids[0]).collect();
+    let refused = t.core.bulk(&anna, &many, &BulkAction::Status(CaseStatus::Closed)).await;
+    assert!(matches!(refused, Err(CoreError::Invalid(e)) if e[0].code == "too_many"));
+    assert_ne!(t.store.case(ids[0]).await.unwrap().unwrap().status, CaseStatus::Closed);
 }
 db_test!(bulk_actions_change_each_case_or_report_why_not, bulk_actions_change_each_case_or_report_why_not);
