@@ -402,6 +402,10 @@ impl Core {
         {
             return Err(CoreError::invalid("owner_id", "unknown_user", "no such user"));
         }
+        if note.chars().count() > crate::workspace::MAX_NOTE_CHARS {
+            let max = crate::workspace::MAX_NOTE_CHARS;
+            return Err(CoreError::invalid("note", "too_long", format!("at most {max} characters")));
+        }
         let self_take = case.owner_id.is_none() && new_owner == Some(by);
         if note.is_empty() && !self_take {
             return Err(CoreError::invalid(

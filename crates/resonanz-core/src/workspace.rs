@@ -194,6 +194,9 @@ pub fn mentioned_users<'a>(text: &str, users: &'a [User]) -> Vec<&'a User> {
     out
 }
 
+/// The longest handover note or escalation reason.
+pub const MAX_NOTE_CHARS: usize = 2000;
+
 /// The most cases one bulk action may change.
 pub const MAX_BULK: usize = 200;
 
@@ -314,6 +317,9 @@ impl Core {
         if reason.is_empty() {
             return Err(CoreError::invalid("reason", "required", "say why"));
         }
+        if reason.chars().count() > MAX_NOTE_CHARS {
+            return Err(CoreError::invalid("reason", "too_long", format!("at most {MAX_NOTE_CHARS} characters")));
+        }
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let mut case = tx.case(case_id).await?.ok_or(CoreError::NotFound("case"))?;
@@ -415,6 +421,8 @@ impl Core {
 pub fn error_text(e: &CoreError) -> String {
     match e {
         CoreError::Invalid(errors) => errors.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("; "),
+        // The database's words stay in the log, not on the page.
+        CoreError::Storage(_) => "an internal error occurred".into(),
         other => other.to_string(),
     }
 }

@@ -83,7 +83,13 @@ fn unmask_url(submitted: &str, stored: Option<&str>) -> Option<String> {
     }
     let masked: String = url::form_urlencoded::byte_serialize(MASK.as_bytes()).collect();
     match (url::Url::parse(submitted), stored.and_then(|s| url::Url::parse(s).ok())) {
-        (Ok(mut u), Some(old)) if u.password().is_some_and(|p| p == MASK || p == masked) => {
+        // The stored password goes back only to the same server and user: a changed host with the
+        // mask left in would otherwise send the real password there.
+        (Ok(mut u), Some(old))
+            if u.password().is_some_and(|p| p == MASK || p == masked)
+                && (u.scheme(), u.host_str(), u.port(), u.username())
+                    == (old.scheme(), old.host_str(), old.port(), old.username()) =>
+        {
             let _ = u.set_password(old.password());
             Some(u.to_string())
         }
@@ -398,5 +404,8 @@ mod tests {
             Some("imaps://service:neu@imap.example.org/INBOX")
         );
         assert_eq!(unmask_url("  ", Some(stored)), None);
+        // Another server keeps the mask, never the stored password.
+        let elsewhere = shown.replace("imap.example.org", "attacker.example");
+        assert!(!unmask_url(&elsewhere, Some(stored)).unwrap().contains("geheim"));
     }
 }

@@ -490,7 +490,9 @@ pub async fn presence_post(
 }
 
 pub async fn presence_leave(State(state): State<AppState>, agent: Agent, Path(id): Path<String>) -> Response {
-    if let Ok(id) = case_id(&id) {
+    if let Ok(id) = case_id(&id)
+        && state.core.visible_case(&agent.user, id).await.is_ok()
+    {
         let _ = state.core.heartbeat(id, agent.user.id, PresenceState::Left).await;
     }
     StatusCode::NO_CONTENT.into_response()

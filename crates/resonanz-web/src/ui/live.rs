@@ -173,6 +173,9 @@ async fn tail_once(
     Ok(())
 }
 
+/// How often an open event stream checks that its session is still valid and re-reads the teams.
+const RECHECK: Duration = Duration::from_secs(30);
+
 /// `GET /events`: the signed-in person's stream of changes they may see.
 pub async fn events(
     State(state): State<AppState>,
@@ -185,9 +188,12 @@ pub async fn events(
     let sees_all = agent.user.role != Role::Agent;
     let core = state.core.clone();
     let closed = state.ui.live.closed.subscribe();
-    let stream = futures::stream::unfold((rx, closed), move |(mut rx, mut closed)| {
-        let teams = teams.clone();
+    let secret = agent.secret.clone();
+    let first_check = tokio::time::Instant::now() + RECHECK;
+    let state0 = (rx, closed, teams, first_check);
+    let stream = futures::stream::unfold(state0, move |(mut rx, mut closed, mut teams, mut check_at)| {
         let core = core.clone();
+        let secret = secret.clone();
         async move {
             loop {
                 if *closed.borrow() {
@@ -200,6 +206,15 @@ pub async fn events(
                         Err(broadcast::error::RecvError::Closed) => return None,
                     },
                     _ = closed.changed() => return None,
+                    // A stream outlives no sign-out, deactivation or change of teams for long.
+                    _ = tokio::time::sleep_until(check_at) => {
+                        check_at = tokio::time::Instant::now() + RECHECK;
+                        match core.session_user(&secret).await {
+                            Ok(Some(_)) => teams = core.teams_of(me).await.unwrap_or_default(),
+                            _ => return None,
+                        }
+                        continue;
+                    }
                 };
                 let visible = sees_all
                     || e.owner_id == Some(me)
@@ -226,7 +241,7 @@ pub async fn events(
                     out.push(Event::default().event(data.0).data(data.1.to_string()));
                 }
                 if !out.is_empty() {
-                    return Some((futures::stream::iter(out.into_iter().map(Ok)), (rx, closed)));
+                    return Some((futures::stream::iter(out.into_iter().map(Ok)), (rx, closed, teams, check_at)));
                 }
             }
         }

@@ -91,6 +91,10 @@ impl LoginLimiter {
     /// same number of failures as core's account lockout is reached.
     pub fn failed(&self, email: &str, now: resonanz_core::Timestamp) -> Option<resonanz_core::Timestamp> {
         use resonanz_core::auth::{LOCKOUT, MAX_FAILED_LOGINS};
+        // No address is longer (RFC 5321); longer input is not kept, so it cannot fill the memory.
+        if email.len() > 254 {
+            return None;
+        }
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() > 10_000 {
             map.retain(|_, v| v.last().is_some_and(|t| *t + LOCKOUT > now));
@@ -490,11 +494,10 @@ pub fn see_other(to: &str) -> Response {
 
 /// A safe local redirect target (no scheme, no `//host`).
 pub fn local_path(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
-        next.to_string()
-    } else {
-        "/".into()
-    }
+    // Browsers drop tabs and newlines inside URLs and read `\` as `/`: `/\t/evil.example` would
+    // become `//evil.example`. Only plain paths pass.
+    let plain = !next.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    if plain && next.starts_with('/') && !next.starts_with("//") { next.to_string() } else { "/".into() }
 }
 
 pub fn parse_uuid(s: &str) -> Option<uuid::Uuid> {

@@ -338,7 +338,17 @@ async fn redirects_and_cookie(db: Db) {
     assert_eq!(r.header("location"), "/account");
 
     // Only local paths: another host, a scheme or a backslash trick go to the inbox.
-    for next in ["//evil.example", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"] {
+    // Browsers drop tabs and newlines inside a URL, so `/\t/evil.example` would be `//evil.example`.
+    for next in [
+        "//evil.example",
+        "https://evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/ /evil.example",
+        "/a\\..\\\\evil.example",
+    ] {
         let mut b = Browser::new(&app.router);
         let r = b
             .get(&format!("/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()))
