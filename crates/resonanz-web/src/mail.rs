@@ -125,7 +125,8 @@ pub async fn attachment(
     Ok(download(data, content_type, content_disposition(&att.filename)))
 }
 
-fn download(data: Vec<u8>, content_type: HeaderValue, disposition: HeaderValue) -> Response {
+/// Bytes served as a file: never sniffed, never cached.
+pub(crate) fn download(data: Vec<u8>, content_type: HeaderValue, disposition: HeaderValue) -> Response {
     let mut res = Body::from(data).into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, content_type);

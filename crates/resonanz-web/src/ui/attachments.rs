@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use resonanz_core::CoreError;
 use resonanz_core::ids::AttachmentId;
 
@@ -36,7 +36,7 @@ pub async fn attachment(State(state): State<AppState>, agent: Agent, Path(id): P
     match visible_attachment(&state, &agent, &id).await {
         Ok((att, data)) => {
             let ct = HeaderValue::from_static("application/octet-stream");
-            file_response(data, ct, crate::mail::content_disposition(&att.filename))
+            crate::mail::download(data, ct, crate::mail::content_disposition(&att.filename))
         }
         Err(e) => error_page(&state, Some(&agent), &e),
     }
@@ -50,7 +50,7 @@ pub async fn attachment_preview(State(state): State<AppState>, agent: Agent, Pat
             let ct = if essence == "text/plain" { "text/plain; charset=utf-8".to_string() } else { essence };
             let ct =
                 HeaderValue::from_str(&ct).unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
-            let mut res = file_response(data, ct, HeaderValue::from_static("inline"));
+            let mut res = crate::mail::download(data, ct, HeaderValue::from_static("inline"));
             res.headers_mut().insert(
                 header::CONTENT_SECURITY_POLICY,
                 HeaderValue::from_static("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"),
@@ -60,14 +60,4 @@ pub async fn attachment_preview(State(state): State<AppState>, agent: Agent, Pat
         Ok(_) => error_page(&state, Some(&agent), &CoreError::NotFound("preview")),
         Err(e) => error_page(&state, Some(&agent), &e),
     }
-}
-
-fn file_response(data: Vec<u8>, ct: HeaderValue, disposition: HeaderValue) -> Response {
-    let mut res = axum::body::Body::from(data).into_response();
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, ct);
-    h.insert(header::CONTENT_DISPOSITION, disposition);
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    res
 }

@@ -271,8 +271,13 @@ async fn names(state: &AppState, d: &CaseDetail) -> Result<(Names, Vec<User>), C
     Ok((names, users))
 }
 
-async fn presence_of(state: &AppState, agent: &Agent, case: CaseId) -> Result<Vec<(String, bool)>, CoreError> {
-    let users = state.core.store.list_users().await?;
+/// Who else is on the case (name, writing a reply), named from `users`.
+async fn presence_of(
+    state: &AppState,
+    agent: &Agent,
+    case: CaseId,
+    users: &[User],
+) -> Result<Vec<(String, bool)>, CoreError> {
     Ok(state
         .core
         .present_on(case)
@@ -322,7 +327,7 @@ pub(super) async fn render_case(state: &AppState, agent: &Agent, id: &str, show_
             .filter(|h| h.to_user_id != Some(agent.user.id))
             .map(|h| names.user(t, h.to_user_id.map(|u| u.to_string()).as_deref()));
         let blocks = state.core.text_blocks_for_case(d.case.id, &agent.user, "", 200).await?;
-        let presence = presence_of(state, agent, d.case.id).await?;
+        let presence = presence_of(state, agent, d.case.id, &users).await?;
         Ok::<_, CoreError>((
             d,
             names,
@@ -460,7 +465,7 @@ pub async fn presence_get(State(state): State<AppState>, agent: Agent, Path(id):
     let r = async {
         let id = case_id(&id)?;
         state.core.visible_case(&agent.user, id).await?;
-        presence_of(&state, &agent, id).await
+        presence_of(&state, &agent, id, &state.core.store.list_users().await?).await
     }
     .await;
     match r {
@@ -480,7 +485,7 @@ pub async fn presence_post(
         state.core.visible_case(&agent.user, id).await?;
         let st = if form.get("composing") == "1" { PresenceState::Composing } else { PresenceState::Viewing };
         state.core.heartbeat(id, agent.user.id, st).await?;
-        presence_of(&state, &agent, id).await
+        presence_of(&state, &agent, id, &state.core.store.list_users().await?).await
     }
     .await;
     match r {

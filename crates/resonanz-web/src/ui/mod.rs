@@ -267,11 +267,8 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
 }
 
 fn forbidden(msg: &str) -> Response {
-    (StatusCode::FORBIDDEN, Html(format!("<!doctype html><title>403</title><p>{}</p>", escape(msg)))).into_response()
-}
-
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    (StatusCode::FORBIDDEN, Html(format!("<!doctype html><title>403</title><p>{}</p>", crate::docs::escape(msg))))
+        .into_response()
 }
 
 /// Rejection of the [`Agent`] extractor: pages redirect to the login, fetches get 401.
