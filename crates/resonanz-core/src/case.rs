@@ -122,6 +122,12 @@ pub struct Case {
     /// 0 when not escalated; higher levels reach further up (owner → team lead → supervisor).
     pub escalation_level: i32,
     pub escalation_reason: Option<String>,
+    /// The categories of the newest analysed message (or as a person corrected them).
+    pub categories: Vec<String>,
+    /// Under the safeguarding protocol: no automatic replies, four-eyes on every reply.
+    pub safeguarding: bool,
+    /// When the first response is due (the safeguarding deadline for now; SLAs come later).
+    pub sla_due_at: Option<Timestamp>,
 }
 
 /// How many characters of a message the inbox shows.

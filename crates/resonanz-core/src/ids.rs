@@ -48,6 +48,7 @@ id_type!(
     HandoverId,
     NotificationId,
     SavedViewId,
+    SuggestionId,
 );
 
 /// UUIDv7 with a 12-bit counter in `rand_a` (RFC 9562, method 1): ids made in this process for the

@@ -165,6 +165,9 @@ impl Core {
                     preview: String::new(),
                     escalation_level: 0,
                     escalation_reason: None,
+                    categories: Vec::new(),
+                    safeguarding: false,
+                    sla_due_at: None,
                 };
                 (case, true)
             }
@@ -225,6 +228,10 @@ impl Core {
         }
         tx.put_blob(&raw_sha, raw).await?;
         tx.insert_message(&message, &search::document(&message.subject, &message.text_body)).await?;
+        // People write; machines' auto-replies and bounces need no analysis.
+        if message.auto_kind == AutoKind::None {
+            crate::assist::queue_analysis(tx, &message).await?;
+        }
         for att in &mail.attachments {
             let sha = sha256_hex(&att.data);
             tx.put_blob(&sha, &att.data).await?;

@@ -116,6 +116,24 @@ impl Job for SendMail {
     }
 }
 
+/// Analyse one inbound message (language, sentiment, categories) and apply what follows from it:
+/// the safeguarding protocol, an automatic reply where allowed. Runs before mail sending.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnalyzeMessage {
+    pub message_id: crate::ids::MessageId,
+}
+
+impl Job for AnalyzeMessage {
+    const NAME: &'static str = "analyze_message";
+    const QUEUE: &'static str = "assist";
+    const MAX_ATTEMPTS: i32 = 6;
+    /// A safeguarding message must not wait behind a queue of mail.
+    const PRIORITY: i32 = 10;
+    fn idempotency_key(&self) -> Option<String> {
+        Some(format!("analyze_message:{}", self.message_id))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 //! generation — comes in through a trait (`store::Store`, `clock::Clock`).
 
 pub mod admin;
+pub mod assist;
 pub mod audit;
 pub mod auth;
 pub mod case;

@@ -50,6 +50,10 @@ pub enum OutboxStatus {
     Pending,
     Sent,
     Failed,
+    /// Waiting for a second person's approval (four-eyes, on safeguarding cases); never sent as is.
+    Held,
+    /// Not sent: the approval was refused.
+    Cancelled,
 }
 
 impl OutboxStatus {
@@ -58,12 +62,16 @@ impl OutboxStatus {
             Self::Pending => "pending",
             Self::Sent => "sent",
             Self::Failed => "failed",
+            Self::Held => "held",
+            Self::Cancelled => "cancelled",
         }
     }
     pub fn parse(s: &str) -> Self {
         match s {
             "sent" => Self::Sent,
             "failed" => Self::Failed,
+            "held" => Self::Held,
+            "cancelled" => Self::Cancelled,
             _ => Self::Pending,
         }
     }

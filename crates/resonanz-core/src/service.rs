@@ -93,6 +93,83 @@ pub struct ReplyInput {
     pub status: Option<CaseStatus>,
     /// Text blocks used in the text; their usage counts go up.
     pub text_blocks: Vec<crate::ids::TextBlockId>,
+    /// The Assist draft the reply started from (the ledger records accepted or edited).
+    pub draft: Option<crate::ids::SuggestionId>,
+}
+
+/// The address the contact last wrote from, unless mail to it bounced since; then any working
+/// address of the contact.
+pub(crate) async fn default_recipient(
+    tx: &mut dyn crate::store::Tx,
+    case: &Case,
+    last_in: Option<&Message>,
+) -> CoreResult<Option<String>> {
+    let contact = tx.contact(case.contact_id).await?.ok_or(CoreError::NotFound("contact"))?;
+    let working = |addr: &String| contact.identities.iter().any(|i| &i.value == addr && i.failing_since.is_none());
+    let from_last = last_in.filter(|m| m.auto_kind == AutoKind::None).and_then(|m| m.from_addr.clone()).filter(working);
+    let fallback = contact.identities.iter().find(|i| i.failing_since.is_none()).map(|i| i.value.clone());
+    Ok(from_last.or(fallback))
+}
+
+/// What an outbound message says and to whom.
+pub(crate) struct Outgoing<'a> {
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    /// The text without the mailbox signature.
+    pub text: &'a str,
+    /// The agent; `None` for an automatic reply.
+    pub author: Option<UserId>,
+    pub now: crate::clock::Timestamp,
+}
+
+/// An outbound message on a case: threaded to the contact's last message, with the mailbox's
+/// signature and the case's reference in the subject.
+pub(crate) fn outbound_message(
+    case: &Case,
+    mailbox: &crate::outbound::Mailbox,
+    last_in: Option<&Message>,
+    out: Outgoing<'_>,
+) -> Message {
+    let now = out.now;
+    let message_id = MessageId::new(now);
+    let mut references = last_in.map(|m| m.references.clone()).unwrap_or_default();
+    if let Some(mid) = last_in.and_then(|m| m.message_id_header.clone()) {
+        references.push(mid);
+    }
+    // Keep the first (thread root) and the most recent references, as RFC 5322 suggests.
+    if references.len() > 20 {
+        let tail = references.split_off(references.len() - 19);
+        references.truncate(1);
+        references.extend(tail);
+    }
+    let mut body = out.text.to_string();
+    if !mailbox.signature.trim().is_empty() {
+        body.push_str("\n\n-- \n");
+        body.push_str(mailbox.signature.trim_end());
+    }
+    Message {
+        id: message_id,
+        case_id: case.id,
+        direction: Direction::Outbound,
+        author_kind: if out.author.is_some() { AuthorKind::Agent } else { AuthorKind::Automation },
+        author_user_id: out.author,
+        author_contact_id: None,
+        message_id_header: Some(format!("{}@{}", message_id.0.simple(), mailbox.domain())),
+        in_reply_to: last_in.and_then(|m| m.message_id_header.clone()),
+        references,
+        from_addr: Some(mailbox.address.clone()),
+        from_name: Some(mailbox.display_name.clone()),
+        to: out.to,
+        cc: out.cc,
+        subject: reply_subject(&case.subject, case.number),
+        date: Some(now),
+        text_body: body,
+        html_body: None,
+        has_remote_images: false,
+        auto_kind: AutoKind::None,
+        raw_sha256: None,
+        created_at: now,
+    }
 }
 
 pub const MAX_BODY_CHARS: usize = 200_000;
@@ -170,29 +247,16 @@ impl Core {
         let last_in = tx.last_inbound_message(case_id).await?;
         let to = match explicit_to {
             Some(to) if !to.is_empty() => to,
-            _ => {
-                let contact = tx.contact(case.contact_id).await?.ok_or(CoreError::NotFound("contact"))?;
-                // The address the contact last wrote from, unless mail to it bounced since; then any
-                // working address of the contact.
-                let working =
-                    |addr: &String| contact.identities.iter().any(|i| &i.value == addr && i.failing_since.is_none());
-                let from_last = last_in
-                    .as_ref()
-                    .filter(|m| m.auto_kind == AutoKind::None)
-                    .and_then(|m| m.from_addr.clone())
-                    .filter(working);
-                let fallback = contact.identities.iter().find(|i| i.failing_since.is_none()).map(|i| i.value.clone());
-                match from_last.or(fallback) {
-                    Some(addr) => vec![addr],
-                    None => {
-                        return Err(CoreError::invalid(
-                            "to",
-                            "no_recipient",
-                            "the contact has no working e-mail address: name a recipient",
-                        ));
-                    }
+            _ => match default_recipient(&mut *tx, &case, last_in.as_ref()).await? {
+                Some(addr) => vec![addr],
+                None => {
+                    return Err(CoreError::invalid(
+                        "to",
+                        "no_recipient",
+                        "the contact has no working e-mail address: name a recipient",
+                    ));
                 }
-            }
+            },
         };
         let mailbox = match case.mailbox_id {
             Some(id) => tx.mailbox(id).await?,
@@ -200,50 +264,19 @@ impl Core {
         }
         .ok_or_else(|| CoreError::Conflict("no mailbox is configured to send from".into()))?;
 
-        let message_id = MessageId::new(now);
-        let mut references = last_in.as_ref().map(|m| m.references.clone()).unwrap_or_default();
-        if let Some(mid) = last_in.as_ref().and_then(|m| m.message_id_header.clone()) {
-            references.push(mid);
-        }
-        // Keep the first (thread root) and the most recent references, as RFC 5322 suggests.
-        if references.len() > 20 {
-            let tail = references.split_off(references.len() - 19);
-            references.truncate(1);
-            references.extend(tail);
-        }
-        let mut body = text.clone();
-        if !mailbox.signature.trim().is_empty() {
-            body.push_str("\n\n-- \n");
-            body.push_str(mailbox.signature.trim_end());
-        }
-        let message = Message {
-            id: message_id,
-            case_id,
-            direction: Direction::Outbound,
-            author_kind: AuthorKind::Agent,
-            author_user_id: Some(author),
-            author_contact_id: None,
-            message_id_header: Some(format!("{}@{}", message_id.0.simple(), mailbox.domain())),
-            in_reply_to: last_in.as_ref().and_then(|m| m.message_id_header.clone()),
-            references,
-            from_addr: Some(mailbox.address.clone()),
-            from_name: Some(mailbox.display_name.clone()),
-            to: to.clone(),
-            cc: cc.clone(),
-            subject: reply_subject(&case.subject, case.number),
-            date: Some(now),
-            text_body: body,
-            html_body: None,
-            has_remote_images: false,
-            auto_kind: AutoKind::None,
-            raw_sha256: None,
-            created_at: now,
-        };
+        let message = outbound_message(
+            &case,
+            &mailbox,
+            last_in.as_ref(),
+            Outgoing { to: to.clone(), cc: cc.clone(), text: &text, author: Some(author), now },
+        );
+        let message_id = message.id;
         let outbox = OutboxEntry {
             id: OutboxId::new(now),
             message_id,
             mailbox_id: Some(mailbox.id),
-            status: OutboxStatus::Pending,
+            // A reply on a safeguarding case waits for a second person (four-eyes).
+            status: if case.safeguarding { OutboxStatus::Held } else { OutboxStatus::Pending },
             raw_sha256: None,
             attempts: 0,
             last_error: None,
@@ -262,7 +295,12 @@ impl Core {
         case.updated_at = now;
         tx.insert_message(&message, &search::document(&message.subject, &message.text_body)).await?;
         tx.insert_outbox(&outbox).await?;
-        tx.enqueue_job(&NewJob::of(&SendMail { outbox_id: outbox.id }, now)).await?;
+        if case.safeguarding {
+            crate::assist::hold_for_approval(self, &mut *tx, &case, message_id, outbox.id, &author_user).await?;
+        } else {
+            tx.enqueue_job(&NewJob::of(&SendMail { outbox_id: outbox.id }, now)).await?;
+        }
+        crate::assist::on_reply(&mut *tx, case_id, author, input.draft, &text, now).await?;
         tx.count_text_block_use(&input.text_blocks).await?;
         tx.update_case(&case).await?;
         let actor = Actor::User(author_user.id);

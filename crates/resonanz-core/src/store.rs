@@ -6,6 +6,7 @@
 
 use async_trait::async_trait;
 
+use crate::assist::{Approval, AutoReplyRule, Correction, LedgerCount, MessageAnalysis, ResolvedCaseText, Suggestion};
 use crate::audit::{AuditEvent, NewAuditEvent};
 use crate::auth::{PasswordReset, Session};
 use crate::case::{Case, CaseFilter};
@@ -14,7 +15,7 @@ use crate::contact::{Contact, ContactView, Identity, IdentityKind, Organisation}
 use crate::error::CoreResult;
 use crate::ids::{
     AttachmentId, CaseId, ContactId, HandoverId, JobId, MailboxId, MessageId, NotificationId, OrganisationId, OutboxId,
-    QuarantineId, SavedViewId, TeamId, TextBlockId, UserId,
+    QuarantineId, SavedViewId, SuggestionId, TeamId, TextBlockId, UserId,
 };
 use crate::jobs::{ClaimedJob, NewJob};
 use crate::message::{Attachment, Message, MessageView};
@@ -157,6 +158,23 @@ pub trait Store: Send + Sync {
     async fn saved_views(&self, user: UserId) -> CoreResult<Vec<SavedView>>;
     async fn insert_saved_view(&self, view: &SavedView) -> CoreResult<()>;
     async fn delete_saved_view(&self, user: UserId, id: SavedViewId) -> CoreResult<()>;
+
+    // Assist: analyses, the AI ledger, approvals, automatic replies, settings.
+    async fn message_analysis(&self, id: MessageId) -> CoreResult<Option<MessageAnalysis>>;
+    async fn case_analyses(&self, case: CaseId) -> CoreResult<Vec<MessageAnalysis>>;
+    async fn suggestion(&self, id: SuggestionId) -> CoreResult<Option<Suggestion>>;
+    async fn case_suggestions(&self, case: CaseId) -> CoreResult<Vec<Suggestion>>;
+    async fn case_approvals(&self, case: CaseId) -> CoreResult<Vec<Approval>>;
+    /// Ledger rows created in `[from, to)`, counted by day, kind, category, version and outcome.
+    async fn ledger_counts(&self, from: Timestamp, to: Timestamp) -> CoreResult<Vec<LedgerCount>>;
+    /// Messages whose categories a person corrected, newest first.
+    async fn corrections(&self, limit: u32) -> CoreResult<Vec<Correction>>;
+    /// Resolved or closed cases changed after `after` (by `updated_at`, then id), oldest first,
+    /// with the contact's first message and the last reply of a person.
+    async fn resolved_cases(&self, after: Option<(Timestamp, CaseId)>, limit: u32)
+    -> CoreResult<Vec<ResolvedCaseText>>;
+    async fn auto_reply_rules(&self) -> CoreResult<Vec<AutoReplyRule>>;
+    async fn setting(&self, key: &str) -> CoreResult<Option<String>>;
 }
 
 #[async_trait]
@@ -233,4 +251,20 @@ pub trait Tx: Send {
     async fn open_handover(&mut self, case: CaseId) -> CoreResult<Option<Handover>>;
     async fn acknowledge_handover(&mut self, id: HandoverId, at: Timestamp) -> CoreResult<()>;
     async fn insert_notification(&mut self, notification: &Notification) -> CoreResult<()>;
+
+    async fn upsert_analysis(&mut self, analysis: &MessageAnalysis) -> CoreResult<()>;
+    async fn message_analysis(&mut self, id: MessageId) -> CoreResult<Option<MessageAnalysis>>;
+    async fn insert_suggestion(&mut self, suggestion: &Suggestion) -> CoreResult<()>;
+    async fn update_suggestion(&mut self, suggestion: &Suggestion) -> CoreResult<()>;
+    async fn suggestion(&mut self, id: SuggestionId) -> CoreResult<Option<Suggestion>>;
+    async fn case_suggestions(&mut self, case: CaseId) -> CoreResult<Vec<Suggestion>>;
+    async fn message_suggestions(&mut self, message: MessageId) -> CoreResult<Vec<Suggestion>>;
+    async fn insert_approval(&mut self, approval: &Approval) -> CoreResult<()>;
+    async fn update_approval(&mut self, approval: &Approval) -> CoreResult<()>;
+    async fn approval(&mut self, message: MessageId) -> CoreResult<Option<Approval>>;
+    async fn auto_reply_rules(&mut self) -> CoreResult<Vec<AutoReplyRule>>;
+    async fn upsert_auto_reply_rule(&mut self, rule: &AutoReplyRule) -> CoreResult<()>;
+    async fn set_setting(&mut self, key: &str, value: &str, at: Timestamp) -> CoreResult<()>;
+    /// How many outbound messages (sent, queued or held) a case has.
+    async fn count_outbound(&mut self, case: CaseId) -> CoreResult<i64>;
 }

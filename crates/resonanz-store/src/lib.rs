@@ -4,6 +4,7 @@
 //! run time from the database URL. Almost all SQL is shared; where the dialects truly differ (full
 //! text search, job claiming, the migration files) the code branches in `dialect`.
 
+mod assist;
 mod dialect;
 mod directory;
 mod migrate;

@@ -33,6 +33,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_workspace.sql"),
         postgres: include_str!("../migrations/postgres/0003_workspace.sql"),
     },
+    Migration {
+        version: 4,
+        name: "assist",
+        sqlite: include_str!("../migrations/sqlite/0004_assist.sql"),
+        postgres: include_str!("../migrations/postgres/0004_assist.sql"),
+    },
 ];
 
 pub fn migrations_for(backend: Backend) -> impl Iterator<Item = (i64, &'static str)> {

@@ -3,6 +3,9 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use resonanz_core::Timestamp;
+use resonanz_core::assist::{
+    Approval, AutoReplyRule, Correction, LedgerCount, MessageAnalysis, ResolvedCaseText, Suggestion,
+};
 use resonanz_core::audit::AuditEvent;
 use resonanz_core::case::{Case, CaseFilter, OwnerFilter};
 use resonanz_core::contact::{ContactView, Organisation};
@@ -100,6 +103,10 @@ impl SqlStore {
         }
         let mut seen = std::collections::HashSet::new();
         Ok(Some(ids.into_iter().filter(|id| seen.insert(id.clone())).collect()))
+    }
+
+    async fn conn(&self) -> CoreResult<sqlx::pool::PoolConnection<sqlx::Any>> {
+        self.pool.acquire().await.map_err(db_err)
     }
 
     async fn one<T>(&self, sql: &str, arg: String, f: fn(&AnyRow) -> rows::R<T>) -> CoreResult<Option<T>> {
@@ -595,5 +602,40 @@ impl Store for SqlStore {
     }
     async fn delete_saved_view(&self, user: UserId, id: SavedViewId) -> CoreResult<()> {
         self.delete_saved_view_(user, id).await
+    }
+
+    async fn message_analysis(&self, id: MessageId) -> CoreResult<Option<MessageAnalysis>> {
+        crate::assist::message_analysis(&mut *self.conn().await?, id).await
+    }
+    async fn case_analyses(&self, case: CaseId) -> CoreResult<Vec<MessageAnalysis>> {
+        crate::assist::case_analyses(&mut *self.conn().await?, case).await
+    }
+    async fn suggestion(&self, id: SuggestionId) -> CoreResult<Option<Suggestion>> {
+        crate::assist::suggestion_by_id(&mut *self.conn().await?, id).await
+    }
+    async fn case_suggestions(&self, case: CaseId) -> CoreResult<Vec<Suggestion>> {
+        crate::assist::suggestions_where(&mut *self.conn().await?, "case_id", case.to_string()).await
+    }
+    async fn case_approvals(&self, case: CaseId) -> CoreResult<Vec<Approval>> {
+        crate::assist::case_approvals(&mut *self.conn().await?, case).await
+    }
+    async fn ledger_counts(&self, from: Timestamp, to: Timestamp) -> CoreResult<Vec<LedgerCount>> {
+        crate::assist::ledger_counts(&mut *self.conn().await?, from, to).await
+    }
+    async fn corrections(&self, limit: u32) -> CoreResult<Vec<Correction>> {
+        crate::assist::corrections(&mut *self.conn().await?, limit).await
+    }
+    async fn resolved_cases(
+        &self,
+        after: Option<(Timestamp, CaseId)>,
+        limit: u32,
+    ) -> CoreResult<Vec<ResolvedCaseText>> {
+        crate::assist::resolved_cases(&mut *self.conn().await?, after, limit).await
+    }
+    async fn auto_reply_rules(&self) -> CoreResult<Vec<AutoReplyRule>> {
+        crate::assist::auto_reply_rules(&mut *self.conn().await?).await
+    }
+    async fn setting(&self, key: &str) -> CoreResult<Option<String>> {
+        crate::assist::setting(&mut *self.conn().await?, key).await
     }
 }

@@ -60,7 +60,8 @@ pub(crate) fn to_json_list(v: &[String]) -> String {
 }
 
 pub(crate) const CASE_COLS: &str = "id, number, subject, status, priority, contact_id, owner_id, team_id, mailbox_id, \
-    channel, tags, created_at, updated_at, waiting_since, last_message_at, preview, escalation_level, escalation_reason";
+    channel, tags, created_at, updated_at, waiting_since, last_message_at, preview, escalation_level, escalation_reason, \
+    categories, safeguarding, sla_due_at";
 
 pub(crate) fn case(row: &AnyRow) -> R<Case> {
     let status: String = row.try_get("status")?;
@@ -83,6 +84,9 @@ pub(crate) fn case(row: &AnyRow) -> R<Case> {
         preview: row.try_get("preview")?,
         escalation_level: row.try_get::<i64, _>("escalation_level")? as i32,
         escalation_reason: row.try_get("escalation_reason")?,
+        categories: json_list(row, "categories")?,
+        safeguarding: row.try_get::<i64, _>("safeguarding")? != 0,
+        sla_due_at: opt_time(row, "sla_due_at")?,
     })
 }
 

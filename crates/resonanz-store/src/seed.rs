@@ -203,6 +203,9 @@ impl SqlStore {
                     preview: resonanz_core::case::preview_of(&format!("Sehr geehrte Damen und Herren, {body}.")),
                     escalation_level: 0,
                     escalation_reason: None,
+                    categories: Vec::new(),
+                    safeguarding: false,
+                    sla_due_at: None,
                 };
                 cases.push(format!(
                     "({}, {}, {}, {}, {}, {}, {}, NULL, NULL, 'email', '[]', {t}, {t}, {}, {t}, {}, {})",

@@ -5,6 +5,7 @@
 //! at commit, so an audited change costs no extra round trips until then.
 
 use async_trait::async_trait;
+use resonanz_core::assist::{Approval, AutoReplyRule, MessageAnalysis, Suggestion};
 use resonanz_core::audit::{AuditEvent, NewAuditEvent};
 use resonanz_core::case::{Case, sort_key};
 use resonanz_core::contact::{Contact, ContactView, Identity, IdentityKind, Organisation};
@@ -296,8 +297,9 @@ impl Tx for SqlTx {
         exec!(
             self,
             "INSERT INTO cases (id, number, subject, status, priority, contact_id, owner_id, team_id, mailbox_id, channel, tags, \
-             created_at, updated_at, waiting_since, last_message_at, sort_key, preview, escalation_level, escalation_reason) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+             created_at, updated_at, waiting_since, last_message_at, sort_key, preview, escalation_level, escalation_reason, \
+             categories, safeguarding, sla_due_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
             c.id.to_string(),
             c.number,
             c.subject.clone(),
@@ -316,7 +318,10 @@ impl Tx for SqlTx {
             sort_key(c),
             c.preview.clone(),
             i64::from(c.escalation_level),
-            c.escalation_reason.clone()
+            c.escalation_reason.clone(),
+            to_json_list(&c.categories),
+            i64::from(c.safeguarding),
+            opt_micros(c.sla_due_at)
         )
     }
 
@@ -325,7 +330,8 @@ impl Tx for SqlTx {
             self,
             "UPDATE cases SET subject = $2, status = $3, priority = $4, contact_id = $5, owner_id = $6, team_id = $7, \
              mailbox_id = $8, tags = $9, updated_at = $10, waiting_since = $11, last_message_at = $12, sort_key = $13, \
-             preview = $14, escalation_level = $15, escalation_reason = $16 WHERE id = $1",
+             preview = $14, escalation_level = $15, escalation_reason = $16, categories = $17, safeguarding = $18, \
+             sla_due_at = $19 WHERE id = $1",
             c.id.to_string(),
             c.subject.clone(),
             c.status.as_str(),
@@ -341,7 +347,10 @@ impl Tx for SqlTx {
             sort_key(c),
             c.preview.clone(),
             i64::from(c.escalation_level),
-            c.escalation_reason.clone()
+            c.escalation_reason.clone(),
+            to_json_list(&c.categories),
+            i64::from(c.safeguarding),
+            opt_micros(c.sla_due_at)
         )
     }
 
@@ -713,5 +722,48 @@ impl Tx for SqlTx {
     }
     async fn insert_notification(&mut self, n: &resonanz_core::workspace::Notification) -> CoreResult<()> {
         crate::workspace::insert_notification(&mut self.tx, n).await
+    }
+
+    async fn upsert_analysis(&mut self, a: &MessageAnalysis) -> CoreResult<()> {
+        crate::assist::upsert_analysis(&mut self.tx, a).await
+    }
+    async fn message_analysis(&mut self, id: MessageId) -> CoreResult<Option<MessageAnalysis>> {
+        crate::assist::message_analysis(&mut self.tx, id).await
+    }
+    async fn insert_suggestion(&mut self, s: &Suggestion) -> CoreResult<()> {
+        crate::assist::insert_suggestion(&mut self.tx, s).await
+    }
+    async fn update_suggestion(&mut self, s: &Suggestion) -> CoreResult<()> {
+        crate::assist::update_suggestion(&mut self.tx, s).await
+    }
+    async fn suggestion(&mut self, id: SuggestionId) -> CoreResult<Option<Suggestion>> {
+        crate::assist::suggestion_by_id(&mut self.tx, id).await
+    }
+    async fn case_suggestions(&mut self, case: CaseId) -> CoreResult<Vec<Suggestion>> {
+        crate::assist::suggestions_where(&mut self.tx, "case_id", case.to_string()).await
+    }
+    async fn message_suggestions(&mut self, message: MessageId) -> CoreResult<Vec<Suggestion>> {
+        crate::assist::suggestions_where(&mut self.tx, "message_id", message.to_string()).await
+    }
+    async fn insert_approval(&mut self, a: &Approval) -> CoreResult<()> {
+        crate::assist::upsert_approval(&mut self.tx, a, true).await
+    }
+    async fn update_approval(&mut self, a: &Approval) -> CoreResult<()> {
+        crate::assist::upsert_approval(&mut self.tx, a, false).await
+    }
+    async fn approval(&mut self, message: MessageId) -> CoreResult<Option<Approval>> {
+        crate::assist::approval_of(&mut self.tx, message).await
+    }
+    async fn auto_reply_rules(&mut self) -> CoreResult<Vec<AutoReplyRule>> {
+        crate::assist::auto_reply_rules(&mut self.tx).await
+    }
+    async fn upsert_auto_reply_rule(&mut self, r: &AutoReplyRule) -> CoreResult<()> {
+        crate::assist::upsert_auto_reply_rule(&mut self.tx, r).await
+    }
+    async fn set_setting(&mut self, key: &str, value: &str, at: resonanz_core::Timestamp) -> CoreResult<()> {
+        crate::assist::set_setting(&mut self.tx, key, value, at).await
+    }
+    async fn count_outbound(&mut self, case: CaseId) -> CoreResult<i64> {
+        crate::assist::count_outbound(&mut self.tx, case).await
     }
 }

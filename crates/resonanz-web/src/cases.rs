@@ -9,7 +9,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use resonanz_core::FieldError;
 use resonanz_core::case::{CaseCursor, CaseFilter, CaseStatus, OwnerFilter, Priority};
-use resonanz_core::ids::{CaseId, ContactId, TeamId, UserId};
+use resonanz_core::ids::{CaseId, ContactId, SuggestionId, TeamId, UserId};
 use resonanz_core::service::{CasePatch, ReplyInput};
 use resonanz_core::user::Actor;
 use serde::Deserialize;
@@ -127,7 +127,7 @@ pub async fn detail(
 ) -> ApiResult<Json<CaseDetailDto>> {
     state.core.visible_case(&user, CaseId(id)).await?;
     let detail = state.core.case_detail(CaseId(id)).await?;
-    Ok(Json(CaseDetailDto::from(detail)))
+    Ok(Json(CaseDetailDto::load(&state.core, detail).await?))
 }
 
 fn parse_status(field: &str, raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<CaseStatus> {
@@ -147,6 +147,8 @@ pub struct ReplyBody {
     #[serde(default)]
     pub cc: Vec<String>,
     pub status: Option<String>,
+    /// The Assist draft (`suggestion_id` of `POST /cases/{id}/drafts`) the reply started from.
+    pub draft_id: Option<String>,
 }
 
 pub async fn reply(
@@ -157,13 +159,26 @@ pub async fn reply(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let mut errors = Vec::new();
     let status = parse_status("status", body.status.as_deref(), &mut errors);
+    let draft = body.draft_id.as_deref().map(str::trim).filter(|d| !d.is_empty()).and_then(|raw| {
+        let d = SuggestionId::parse(raw);
+        if d.is_none() {
+            errors.push(FieldError::new("draft_id", "invalid_id", "expected a suggestion id (a UUID)"));
+        }
+        d
+    });
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let input = ReplyInput { text: body.text, to: body.to, cc: body.cc, status, ..Default::default() };
-    state.core.visible_case(&user, CaseId(id)).await?;
+    let input = ReplyInput { text: body.text, to: body.to, cc: body.cc, status, draft, ..Default::default() };
+    let case = state.core.visible_case(&user, CaseId(id)).await?;
     let (message_id, outbox_id) = state.core.reply(CaseId(id), user.id, input).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({"message_id": message_id.to_string(), "outbox_id": outbox_id.to_string()}))))
+    // On a safeguarding case the reply waits for a second person's approval (four-eyes).
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(
+            json!({"message_id": message_id.to_string(), "outbox_id": outbox_id.to_string(), "held": case.safeguarding}),
+        ),
+    ))
 }
 
 #[derive(Debug, Deserialize)]

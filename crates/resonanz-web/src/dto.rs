@@ -3,17 +3,21 @@
 
 use chrono::SecondsFormat;
 use resonanz_core::Timestamp;
+use resonanz_core::assist::{Approval, MessageAnalysis};
 use resonanz_core::audit::AuditEvent;
 use resonanz_core::case::Case;
 use resonanz_core::contact::{ContactView, Identity, Organisation};
 use resonanz_core::ingest::IngestReport;
 use resonanz_core::message::{Attachment, MessageView};
 use resonanz_core::quarantine::QuarantineEntry;
+use resonanz_core::service::Core;
 use resonanz_core::service::{CaseDetail, UserRef};
 use resonanz_core::store::SearchHit;
 use resonanz_core::user::{TeamView, UserView};
 use serde::Serialize;
 use serde_json::Value;
+
+use crate::assist::dto::{AnalysisDto, ApprovalDto};
 
 /// RFC 3339 in UTC with a `Z`, e.g. `2026-03-02T09:00:00Z`.
 pub fn rfc3339(t: Timestamp) -> String {
@@ -40,6 +44,12 @@ pub struct CaseDto {
     pub waiting_since: Option<String>,
     pub last_message_at: String,
     pub created_at: String,
+    /// The categories of the newest analysed message (or as a person corrected them).
+    pub categories: Vec<String>,
+    /// Under the safeguarding protocol: no automatic replies, four-eyes on every reply.
+    pub safeguarding: bool,
+    /// When the first response is due (the safeguarding deadline).
+    pub sla_due_at: Option<String>,
 }
 
 impl From<Case> for CaseDto {
@@ -58,6 +68,9 @@ impl From<Case> for CaseDto {
             waiting_since: opt_rfc3339(c.waiting_since),
             last_message_at: rfc3339(c.last_message_at),
             created_at: rfc3339(c.created_at),
+            categories: c.categories,
+            safeguarding: c.safeguarding,
+            sla_due_at: opt_rfc3339(c.sla_due_at),
         }
     }
 }
@@ -197,6 +210,10 @@ pub struct MessageDto {
     pub in_reply_to: Option<String>,
     pub delivery: Option<String>,
     pub attachments: Vec<AttachmentDto>,
+    /// Inbound messages: the machine's analysis (null when there is none).
+    pub analysis: Option<AnalysisDto>,
+    /// Outbound messages on safeguarding cases: the second person's approval (null when none).
+    pub approval: Option<ApprovalDto>,
 }
 
 impl From<MessageView> for MessageDto {
@@ -221,6 +238,8 @@ impl From<MessageView> for MessageDto {
             in_reply_to: m.in_reply_to,
             delivery: v.delivery,
             attachments: v.attachments.into_iter().map(AttachmentDto::from).collect(),
+            analysis: None,
+            approval: None,
         }
     }
 }
@@ -270,14 +289,31 @@ pub struct CaseDetailDto {
     pub waiting_since: Option<String>,
     pub owner: Option<UserRefDto>,
     pub team_id: Option<String>,
+    pub categories: Vec<String>,
+    pub safeguarding: bool,
+    pub sla_due_at: Option<String>,
     pub contact: Option<CaseContactDto>,
     pub messages: Vec<MessageDto>,
     pub events: Vec<EventDto>,
 }
 
-impl From<CaseDetail> for CaseDetailDto {
-    fn from(d: CaseDetail) -> Self {
+impl CaseDetailDto {
+    /// The case with the analyses of its inbound messages and the approvals of its replies (as
+    /// `Store::case_analyses` and `Store::case_approvals` return them).
+    pub fn new(d: CaseDetail, analyses: &[MessageAnalysis], approvals: &[Approval]) -> Self {
         let c = d.case;
+        let messages = d
+            .messages
+            .into_iter()
+            .map(|v| {
+                let id = v.message.id;
+                let inbound = v.message.direction == resonanz_core::message::Direction::Inbound;
+                let mut m = MessageDto::from(v);
+                m.analysis = analyses.iter().find(|a| inbound && a.message_id == id).map(AnalysisDto::from);
+                m.approval = approvals.iter().find(|a| a.message_id == id).map(ApprovalDto::from);
+                m
+            })
+            .collect();
         Self {
             id: c.id.to_string(),
             reference: d.reference,
@@ -292,19 +328,30 @@ impl From<CaseDetail> for CaseDetailDto {
             waiting_since: opt_rfc3339(c.waiting_since),
             owner: d.owner.map(UserRefDto::from),
             team_id: c.team_id.map(|t| t.to_string()),
+            categories: c.categories,
+            safeguarding: c.safeguarding,
+            sla_due_at: opt_rfc3339(c.sla_due_at),
             contact: d.contact.map(|c| CaseContactDto {
                 organisation: d.organisation.map(OrganisationRefDto::from),
                 ..CaseContactDto::from(c)
             }),
-            messages: d.messages.into_iter().map(MessageDto::from).collect(),
+            messages,
             events: d.events.into_iter().map(EventDto::from).collect(),
         }
+    }
+
+    /// Reads what the case detail needs beyond `Core::case_detail`: one query for the analyses,
+    /// one for the approvals.
+    pub async fn load(core: &Core, detail: CaseDetail) -> resonanz_core::error::CoreResult<Self> {
+        let analyses = core.store.case_analyses(detail.case.id).await?;
+        let approvals = core.store.case_approvals(detail.case.id).await?;
+        Ok(Self::new(detail, &analyses, &approvals))
     }
 }
 
 /// The case detail as JSON: the API and the CLI (`resonanz case show ID --json`) print exactly this.
-pub fn case_detail_json(detail: CaseDetail) -> Value {
-    serde_json::to_value(CaseDetailDto::from(detail)).unwrap_or(Value::Null)
+pub async fn case_detail_json(core: &Core, detail: CaseDetail) -> resonanz_core::error::CoreResult<Value> {
+    Ok(serde_json::to_value(CaseDetailDto::load(core, detail).await?).unwrap_or(Value::Null))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -11,11 +11,12 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, patch, post};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use resonanz_core::mail::InboundMail;
 use resonanz_core::service::Core;
 use resonanz_core::user::User;
 
+mod assist;
 mod cases;
 mod contacts;
 pub mod docs;
@@ -42,6 +43,9 @@ pub struct AppState {
     pub max_mail_bytes: usize,
     /// The agent workspace's settings and shared parts (login limiter, live hub).
     pub ui: ui::UiSettings,
+    /// The drafting side of Assist (reply proposals); `None` when it is not configured, and then
+    /// `POST /cases/{id}/drafts` answers 503 `drafts_unavailable`.
+    pub drafts: Option<Arc<dyn resonanz_core::assist::ProposeDrafts>>,
 }
 
 /// The user a bearer token belongs to, put into the request by the auth layer.
@@ -100,6 +104,21 @@ pub fn routes(max_mail_bytes: usize) -> Vec<RouteSpec> {
         r("get", "/api/v1/quarantine/{id}/raw", true, get(mail::quarantine_raw)),
         r("post", "/api/v1/quarantine/{id}/reingest", true, post(mail::quarantine_reingest)),
         r("get", "/api/v1/attachments/{id}", true, get(mail::attachment)),
+        r("get", "/api/v1/messages/{id}/analysis", true, get(assist::analysis)),
+        r("post", "/api/v1/messages/{id}/analysis/retry", true, post(assist::retry_analysis)),
+        r("put", "/api/v1/messages/{id}/categories", true, put(assist::correct_categories)),
+        r("post", "/api/v1/cases/{id}/safeguarding", true, post(assist::mark_safeguarding)),
+        r("delete", "/api/v1/cases/{id}/safeguarding", true, delete(assist::lift_safeguarding)),
+        r("get", "/api/v1/cases/{id}/approvals", true, get(assist::approvals)),
+        r("post", "/api/v1/messages/{id}/approve", true, post(assist::approve)),
+        r("post", "/api/v1/messages/{id}/reject", true, post(assist::reject)),
+        r("post", "/api/v1/cases/{id}/drafts", true, post(assist::drafts::propose)),
+        r("post", "/api/v1/suggestions/{id}/reject", true, post(assist::drafts::reject_suggestion)),
+        r("get", "/api/v1/assist/ledger", true, get(assist::settings::ledger)),
+        r("get", "/api/v1/assist/auto-replies", true, get(assist::settings::auto_replies)),
+        r("put", "/api/v1/assist/auto-replies", true, put(assist::settings::set_auto_reply)),
+        r("get", "/api/v1/assist/settings", true, get(assist::settings::settings)),
+        r("put", "/api/v1/assist/settings", true, put(assist::settings::set_settings)),
     ]
 }
 

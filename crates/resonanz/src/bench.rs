@@ -45,6 +45,18 @@ pub enum BenchCommand {
         #[arg(long, value_delimiter = ',')]
         skip: Vec<String>,
     },
+    /// Analyse messages on one thread (the shipped model) and report messages/s.
+    Assist {
+        #[arg(long, default_value_t = 20_000)]
+        messages: usize,
+    },
+    /// Propose drafts against an index of N synthetic resolved cases and report p50/p95/p99.
+    Drafts {
+        #[arg(long, default_value_t = 100_000)]
+        cases: usize,
+        #[arg(long, default_value_t = 500)]
+        queries: usize,
+    },
 }
 
 /// Percentiles in milliseconds of a set of durations.
@@ -105,6 +117,18 @@ pub async fn run(cmd: BenchCommand, db: &DbArgs) -> anyhow::Result<()> {
         BenchCommand::List { iterations } => list(db, iterations).await?,
         BenchCommand::Search { iterations } => search(db, iterations).await?,
         BenchCommand::Pages { iterations, skip } => pages(db, iterations, &skip).await?,
+        BenchCommand::Assist { messages } => {
+            let analyzer = resonanz_assist::Analyzer::builtin();
+            let report =
+                tokio::task::spawn_blocking(move || resonanz_assist::bench::throughput(&analyzer, messages)).await?;
+            println!("{report}");
+            println!("{}", serde_json::to_string(&report)?);
+        }
+        BenchCommand::Drafts { cases, queries } => {
+            let report = tokio::task::spawn_blocking(move || resonanz_drafts::bench::run(cases, queries)).await?;
+            println!("{report}");
+            println!("{}", serde_json::to_string(&report)?);
+        }
         BenchCommand::Ingest { count } => {
             let core = crate::cli::open(db).await?;
             let mails: Vec<(Vec<u8>, String)> = {
@@ -478,6 +502,7 @@ async fn pages(db: &DbArgs, iterations: usize, skip: &[String]) -> anyhow::Resul
     let state = resonanz_web::AppState {
         core: core.clone(),
         parse_mail: std::sync::Arc::new(|raw: &[u8]| parse_mail(raw, 50 * 1024 * 1024)),
+        drafts: None,
         max_mail_bytes: 50 * 1024 * 1024,
         ui: resonanz_web::ui::UiSettings::new("http://localhost"),
     };

@@ -64,6 +64,9 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Assist: analyse messages, evaluate and train the model (see docs/assist.md).
+    #[command(subcommand)]
+    Assist(crate::assist_cmd::AssistCommand),
     /// Benchmarks (see docs/BENCHMARKS.md).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -192,7 +195,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let id = find_case(&core, &id).await?;
             let detail = core.case_detail(id).await?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&resonanz_web::case_detail_json(detail))?);
+                println!("{}", serde_json::to_string_pretty(&resonanz_web::case_detail_json(&core, detail).await?)?);
             } else {
                 println!("{} [{}] {}", detail.reference, detail.case.status.as_str(), detail.case.subject);
                 for m in &detail.messages {
@@ -264,6 +267,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Command::Assist(cmd) => return crate::assist_cmd::run(cmd, &cli.db).await,
         Command::Bench(cmd) => bench::run(cmd, &cli.db).await?,
     }
     Ok(ExitCode::SUCCESS)

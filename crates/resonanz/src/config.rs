@@ -77,6 +77,41 @@ pub struct ServeArgs {
     pub demo: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
+    #[command(flatten)]
+    pub assist: AssistArgs,
+}
+
+/// Assist: the analysis model and the optional LLM for drafts.
+#[derive(Clone, Default, clap::Args)]
+pub struct AssistArgs {
+    /// A model file written by `resonanz assist train`; by default the model shipped in the binary.
+    #[arg(long, env = "RESONANZ_ASSIST_MODEL")]
+    pub assist_model: Option<PathBuf>,
+    /// Base URL of an OpenAI-compatible endpoint (e.g. `http://127.0.0.1:11434` for Ollama) for
+    /// machine-written drafts. Off when not set. Personal data is replaced by placeholders first.
+    #[arg(long, env = "RESONANZ_LLM_URL")]
+    pub llm_url: Option<String>,
+    /// The model name the endpoint serves.
+    #[arg(long, env = "RESONANZ_LLM_MODEL", default_value = "llama3.1")]
+    pub llm_model: String,
+    /// Bearer token for the endpoint, if it wants one.
+    #[arg(long, env = "RESONANZ_LLM_API_KEY", hide_env_values = true)]
+    pub llm_api_key: Option<String>,
+    /// Seconds to wait for a machine draft before showing the others without it.
+    #[arg(long, env = "RESONANZ_LLM_TIMEOUT_SECONDS", default_value_t = 20)]
+    pub llm_timeout_seconds: u64,
+}
+
+/// The API key is a secret: never print it.
+impl std::fmt::Debug for AssistArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AssistArgs")
+            .field("assist_model", &self.assist_model)
+            .field("llm_url", &self.llm_url)
+            .field("llm_model", &self.llm_model)
+            .field("llm_api_key", &self.llm_api_key.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, clap::Args)]

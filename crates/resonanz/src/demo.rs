@@ -79,6 +79,14 @@ pub async fn fill(core: &Core) -> anyhow::Result<Option<String>> {
         let view = core.create_team(&Actor::System, t.name, &members).await?;
         teams.push((t.name, view.team.id));
     }
+    // The children and family team takes safeguarding cases.
+    if let Some((_, team)) = teams.iter().find(|(name, _)| *name == crate::demo_data::SAFEGUARDING_TEAM) {
+        let settings = resonanz_core::assist::AssistSettings {
+            safeguarding_team: Some(*team),
+            safeguarding_sla_minutes: resonanz_core::assist::DEFAULT_SAFEGUARDING_SLA_MINUTES,
+        };
+        core.set_assist_settings(&Actor::System, &settings).await?;
+    }
     for b in TEXT_BLOCKS {
         let input = TextBlockInput {
             name: b.name.into(),
@@ -105,6 +113,7 @@ pub async fn fill(core: &Core) -> anyhow::Result<Option<String>> {
 
     // Oldest first, each at its own moment: the inbox then shows real waiting times.
     let mut mails = demo_mails(2026);
+    mails.extend(crate::demo_data::safeguarding_mails());
     mails.sort_by_key(|m| std::cmp::Reverse(m.minutes_ago));
     let now = core.clock.now();
     let clock = Arc::new(FakeClock::new(now));

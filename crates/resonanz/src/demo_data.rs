@@ -53,6 +53,8 @@ const T_ZS: &str = "Zuschauerservice";
 const T_KF: &str = "Kinder & Familie";
 const T_GK: &str = "Geschäftskunden";
 const T_TE: &str = "Technik & Empfang";
+/// The team the demonstration makes the safeguarding team.
+pub const SAFEGUARDING_TEAM: &str = T_KF;
 
 pub static TEAMS: &[DemoTeam] =
     &[DemoTeam { name: T_ZS }, DemoTeam { name: T_KF }, DemoTeam { name: T_GK }, DemoTeam { name: T_TE }];
@@ -1226,6 +1228,46 @@ pub fn demo_mails(seed: u64) -> Vec<DemoMail> {
         out.push(build(&mut rng, tpl));
     }
     out
+}
+
+/// Two messages that put their cases under the safeguarding protocol when Assist analyses them:
+/// the demonstration shows the banner, the escalation and the four-eyes rule.
+pub fn safeguarding_mails() -> Vec<DemoMail> {
+    let mail = |from_name: &str, from_addr: &str, subject: &str, text: &str, minutes_ago| DemoMail {
+        from_name: from_name.into(),
+        from_addr: from_addr.into(),
+        subject: subject.into(),
+        text: text.into(),
+        minutes_ago,
+        team: T_KF,
+        priority: "normal",
+        tags: Vec::new(),
+        language: "de",
+        informal: true,
+        owner_email: None,
+        reply: None,
+        status: "new",
+        follow_up: None,
+    };
+    vec![
+        mail(
+            "Lena",
+            "lena.2014@kindermail.example",
+            "hilfe",
+            "hallo ich bin 11 und schaue immer eure sendung. ich trau mich nicht das zu sagen aber der freund von \
+             mama schlägt mich wenn sie nicht da ist und sagt ich darf es keinem erzählen. was soll ich machen",
+            18,
+        ),
+        mail(
+            "Jonas Brandt",
+            "j.brandt@mailbox.example",
+            "Danke für die Doku gestern",
+            "Hallo,\n\ndie Doku über Einsamkeit hat mich sehr berührt. Ehrlich gesagt weiß ich seit Wochen nicht \
+             mehr, wofür ich noch aufstehen soll, und habe schon überlegt, einfach Schluss zu machen. Ich wollte \
+             das nur mal jemandem sagen.\n\nJonas",
+            7,
+        ),
+    ]
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 //! adapters that wire core's traits to the channels crate. The `resonanz` binary is `cli::main`.
 
 pub mod adapters;
+pub mod assist;
+pub mod assist_cmd;
 pub mod bench;
 pub mod cli;
 pub mod config;

@@ -144,6 +144,7 @@ pub async fn serve(core: Core, args: ServeArgs, database_url: &str) -> anyhow::R
         anyhow::anyhow!("unknown time zone {:?}: use an IANA name such as Europe/Berlin", args.time_zone)
     })?;
     resonanz_web::ui::i18n::set_time_zone(tz);
+    crate::assist::init_analyzer(args.assist.assist_model.as_deref())?;
     if args.demo {
         match crate::demo::fill(&core).await? {
             Some(summary) => println!("{summary}"),
@@ -164,11 +165,14 @@ pub async fn serve(core: Core, args: ServeArgs, database_url: &str) -> anyhow::R
     let mut ui = resonanz_web::ui::UiSettings::new(&public_url);
     ui.check_mailbox = check_mailbox();
     let hub = ui.live.clone();
+    let drafts = Arc::new(crate::assist::DraftService::new(&args.assist)?);
+    let index = drafts.index.clone();
     let state = resonanz_web::AppState {
         core: core.clone(),
         parse_mail: Arc::new(move |raw: &[u8]| parse_mail(raw, max)),
         max_mail_bytes: max,
         ui,
+        drafts: Some(drafts),
     };
     let app = resonanz_web::router(state);
     let signalled = shutdown_signal();
@@ -186,6 +190,7 @@ pub async fn serve(core: Core, args: ServeArgs, database_url: &str) -> anyhow::R
         Duration::from_millis(250)
     };
     tasks.push(tokio::spawn(resonanz_web::ui::live::run_tail(core.clone(), hub, every, rx.clone())));
+    tasks.push(tokio::spawn(crate::assist::run_indexer(core.clone(), index, rx.clone())));
     let mut rx_http = rx.clone();
     let server = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async move {
@@ -205,6 +210,7 @@ pub async fn serve(core: Core, args: ServeArgs, database_url: &str) -> anyhow::R
 }
 
 pub async fn worker(core: Core, args: ServeArgs) -> anyhow::Result<()> {
+    crate::assist::init_analyzer(args.assist.assist_model.as_deref())?;
     let (tx, rx) = watch::channel(false);
     let signalled = shutdown_signal();
     let tasks = start_background(&core, &args, true, &rx);

@@ -4,19 +4,25 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use resonanz_core::jobs::{ClaimedJob, Job, JobOutcome, SendMail, SendSystemMail, backoff};
+use resonanz_core::assist::Analyze;
+use resonanz_core::jobs::{AnalyzeMessage, ClaimedJob, Job, JobOutcome, SendMail, SendSystemMail, backoff};
 use resonanz_core::outbound::MailTransport;
 use resonanz_core::service::Core;
 use tokio::sync::watch;
 
 use crate::adapters::Composer;
 
-/// Runs one due job if there is one. Returns whether a job ran.
+/// Runs one due job if there is one, with the process's analyser. Returns whether a job ran.
 pub async fn run_one(core: &Core, transport: &dyn MailTransport) -> anyhow::Result<bool> {
+    run_one_with(core, transport, crate::assist::analyzer().as_ref()).await
+}
+
+/// Runs one due job with the given analyser (tests pass their own).
+pub async fn run_one_with(core: &Core, transport: &dyn MailTransport, analyzer: &dyn Analyze) -> anyhow::Result<bool> {
     let Some(job) = core.store.claim_job(core.clock.now()).await.context("claiming a job")? else {
         return Ok(false);
     };
-    let outcome = match dispatch(core, transport, &job).await {
+    let outcome = match dispatch(core, transport, analyzer, &job).await {
         Ok(outcome) => outcome,
         // Storage trouble: try again later.
         Err(e) => JobOutcome::Retry(format!("{e:#}")),
@@ -41,8 +47,23 @@ pub async fn run_one(core: &Core, transport: &dyn MailTransport) -> anyhow::Resu
     Ok(true)
 }
 
-async fn dispatch(core: &Core, transport: &dyn MailTransport, job: &ClaimedJob) -> anyhow::Result<JobOutcome> {
+async fn dispatch(
+    core: &Core,
+    transport: &dyn MailTransport,
+    analyzer: &dyn Analyze,
+    job: &ClaimedJob,
+) -> anyhow::Result<JobOutcome> {
     match job.name.as_str() {
+        AnalyzeMessage::NAME => {
+            let j: AnalyzeMessage = job.decode()?;
+            // A failed analysis never blocks the message: it is stored already. Core records the
+            // failure on the analysis (visible on the case); the job is retried with backoff.
+            Ok(match core.analyze_message(j.message_id, analyzer).await {
+                Ok(()) => JobOutcome::Done,
+                Err(resonanz_core::CoreError::NotFound(what)) => JobOutcome::Fail(format!("{what} not found")),
+                Err(e) => JobOutcome::Retry(e.to_string()),
+            })
+        }
         SendMail::NAME => {
             let j: SendMail = job.decode()?;
             Ok(core.deliver_outbox(j.outbox_id, &Composer, transport).await?)

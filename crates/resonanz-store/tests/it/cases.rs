@@ -122,7 +122,8 @@ async fn reply_writes_message_outbox_and_job_together(db: Db) {
     assert!(m.message_id_header.unwrap().ends_with("@resonanz.test"));
     let o = t.store.outbox(outbox_id).await.unwrap().unwrap();
     assert_eq!(o.status, resonanz_core::outbound::OutboxStatus::Pending);
-    assert_eq!(t.store.job_counts().await.unwrap().queued, 1);
+    // The send job, and the analysis job the inbound mail queued.
+    assert_eq!(t.store.job_counts().await.unwrap().queued, 2);
     let d = t.core.case_detail(case_id).await.unwrap();
     assert_eq!(d.case.status, CaseStatus::Open);
     assert_eq!(d.case.waiting_since, None);

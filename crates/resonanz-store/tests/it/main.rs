@@ -2,6 +2,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod assist;
+mod assist_safeguarding;
 mod audit;
 mod cases;
 mod directory;

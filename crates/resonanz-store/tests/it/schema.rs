@@ -21,8 +21,12 @@ fn tables(sql: &str) -> BTreeMap<String, Vec<String>> {
                 let mut parts = l.split_whitespace();
                 let col = parts.next().unwrap().to_string();
                 let ty = parts.next().unwrap_or("").trim_end_matches(',').to_string();
-                // BLOB and BYTEA are the same column on the two backends.
-                let ty = if ty == "BYTEA" { "BLOB".to_string() } else { ty };
+                // BLOB and BYTEA, REAL and DOUBLE PRECISION are the same column on the two backends.
+                let ty = match ty.as_str() {
+                    "BYTEA" => "BLOB".to_string(),
+                    "DOUBLE" => "REAL".to_string(),
+                    _ => ty,
+                };
                 format!("{col} {ty}")
             })
             .collect();

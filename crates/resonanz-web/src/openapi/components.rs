@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{directory, json_response, schema};
+use super::{assist, directory, json_response, schema};
 
 fn error_response(description: &str, code: &str, message: &str, fields: Value) -> Value {
     json_response(description, schema("Error"), json!({"error": {"code": code, "message": message, "fields": fields}}))
@@ -22,19 +22,20 @@ pub(super) fn components() -> Value {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "An API token made with `resonanz user token`."}},
         "schemas": {
             "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message", "fields"], "properties": {
-                "code": {"type": "string", "description": "Stable machine code: unauthorized, forbidden, not_found, invalid_id, validation_failed, invalid_json, unsupported_media_type, payload_too_large, conflict, method_not_allowed, internal, not_ready."},
+                "code": {"type": "string", "description": "Stable machine code: unauthorized, forbidden, not_found, invalid_id, validation_failed, invalid_json, unsupported_media_type, payload_too_large, conflict, method_not_allowed, internal, not_ready, drafts_unavailable."},
                 "message": {"type": "string", "description": "For people; may change."},
                 "fields": {"type": "array", "items": schema("FieldError")}
             }}}},
             "FieldError": {"type": "object", "required": ["field", "code", "message"], "properties": {
                 "field": {"type": "string", "description": "The field, e.g. `emails[0]`."},
-                "code": {"type": "string", "description": "e.g. required, too_long, invalid_email, invalid_domain, invalid_id, taken, unknown_user, unknown_organisation, handover_note_required."},
+                "code": {"type": "string", "description": "e.g. required, too_long, invalid_email, invalid_domain, invalid_id, taken, unknown_user, unknown_organisation, handover_note_required, unknown_category, out_of_range, not_allowed, unknown, invalid_date, invalid_bucket."},
                 "message": {"type": "string"}
             }},
             "Case": {"type": "object", "properties": {
                 "id": uuid, "reference": {"type": "string", "example": "R-1"}, "number": {"type": "integer"}, "subject": {"type": "string"},
                 "status": status, "priority": priority, "tags": strings, "contact_id": uuid, "owner_id": uuid_null, "team_id": uuid_null,
-                "waiting_since": ts_null, "last_message_at": ts, "created_at": ts
+                "waiting_since": ts_null, "last_message_at": ts, "created_at": ts,
+                "categories": strings, "safeguarding": {"type": "boolean", "description": "Under the safeguarding protocol."}, "sla_due_at": ts_null
             }},
             "UserRef": {"type": "object", "properties": {"id": uuid, "display_name": {"type": "string"}, "email": {"type": "string"}}},
             "Identity": {"type": "object", "properties": {"kind": {"type": "string", "enum": ["email", "phone", "handle"]}, "value": {"type": "string"}, "failing_since": ts_null}},
@@ -49,8 +50,10 @@ pub(super) fn components() -> Value {
                 "date": ts_null, "created_at": ts, "text_body": {"type": "string"},
                 "html_body": {"type": ["string", "null"], "description": "Sanitised HTML."}, "has_remote_images": {"type": "boolean"},
                 "auto_kind": {"type": "string", "enum": ["none", "auto_reply", "bounce"]}, "message_id_header": str_null, "in_reply_to": str_null,
-                "delivery": {"type": ["string", "null"], "enum": ["pending", "sent", "failed", null]},
-                "attachments": {"type": "array", "items": schema("Attachment")}
+                "delivery": {"type": ["string", "null"], "enum": ["pending", "sent", "failed", "held", "cancelled", null], "description": "`held`: waits for approval; `cancelled`: the approval was refused."},
+                "attachments": {"type": "array", "items": schema("Attachment")},
+                "analysis": {"oneOf": [schema("Analysis"), {"type": "null"}], "description": "Inbound messages: the machine's analysis."},
+                "approval": {"oneOf": [schema("Approval"), {"type": "null"}], "description": "Replies on safeguarding cases: the second person's approval."}
             }},
             "Event": {"type": "object", "properties": {"seq": {"type": "integer"}, "at": ts, "actor": {"type": "string", "example": "user:01956a6e-…"},
                 "action": {"type": "string", "example": "case.status_changed"}, "before": {}, "after": {}}},
@@ -58,6 +61,7 @@ pub(super) fn components() -> Value {
                 "id": uuid, "reference": {"type": "string"}, "number": {"type": "integer"}, "subject": {"type": "string"}, "status": status,
                 "priority": priority, "tags": strings, "channel": {"type": "string"}, "created_at": ts, "updated_at": ts, "waiting_since": ts_null,
                 "owner": {"oneOf": [schema("UserRef"), {"type": "null"}]}, "team_id": uuid_null,
+                "categories": strings, "safeguarding": {"type": "boolean"}, "sla_due_at": ts_null,
                 "contact": {"oneOf": [schema("CaseContact"), {"type": "null"}]},
                 "messages": {"type": "array", "items": schema("Message")}, "events": {"type": "array", "items": schema("Event")}
             }},
@@ -74,7 +78,8 @@ pub(super) fn components() -> Value {
                 "display_name": {"type": "string"}, "add_emails": strings, "address_form": address_form, "language": {"type": "string"}, "notes": {"type": "string"},
                 "organisation_id": {"type": ["string", "null"], "format": "uuid", "description": "An existing organisation; `null` removes the contact from its organisation."}}},
             "ReplyRequest": {"type": "object", "required": ["text"], "additionalProperties": false, "properties": {
-                "text": {"type": "string"}, "to": strings, "cc": strings, "status": status}},
+                "text": {"type": "string"}, "to": strings, "cc": strings, "status": status,
+                "draft_id": {"type": ["string", "null"], "format": "uuid", "description": "The `suggestion_id` of the draft the reply started from."}}},
             "NoteRequest": {"type": "object", "required": ["text"], "additionalProperties": false, "properties": {"text": {"type": "string"}}},
             "CasePatch": {"type": "object", "additionalProperties": false, "properties": {"status": status, "priority": priority, "tags": strings, "team_id": uuid_null}},
             "AssignRequest": {"type": "object", "additionalProperties": false, "properties": {"owner_id": uuid_null, "note": {"type": "string"}}},
@@ -97,10 +102,12 @@ pub(super) fn components() -> Value {
         }
     });
     // Added separately: one `json!` with every schema exceeds the macro's recursion limit.
-    if let Some(schemas) = all.get_mut("schemas").and_then(Value::as_object_mut)
-        && let Value::Object(more) = directory::schemas()
-    {
-        schemas.extend(more);
+    if let Some(schemas) = all.get_mut("schemas").and_then(Value::as_object_mut) {
+        for more in [directory::schemas(), assist::schemas()] {
+            if let Value::Object(more) = more {
+                schemas.extend(more);
+            }
+        }
     }
     all
 }

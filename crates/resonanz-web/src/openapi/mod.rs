@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 use axum::Json;
 use serde_json::{Map, Value, json};
 
+mod assist;
 mod components;
 mod directory;
 use components::components;
@@ -98,7 +99,7 @@ fn ops() -> Vec<Op> {
         "subject": "Frage zu meinen Rechnungen", "status": "new", "priority": "normal", "tags": [],
         "contact_id": "01956a6e-8f00-7000-8000-000000000002", "owner_id": null, "team_id": null,
         "waiting_since": "2026-03-02T09:00:00Z", "last_message_at": "2026-03-02T09:00:00Z",
-        "created_at": "2026-03-02T09:00:00Z"
+        "created_at": "2026-03-02T09:00:00Z", "categories": ["question"], "safeguarding": false, "sla_due_at": null
     });
     let report_example = json!({
         "source": "http", "status": "created", "case_id": "01956a6e-8f00-7000-8000-000000000001",
@@ -238,7 +239,7 @@ fn ops() -> Vec<Op> {
             path: "/api/v1/cases/{id}/reply",
             tag: "Cases",
             summary: "Reply to the contact",
-            description: "Queues a reply in the outbox; it is sent by the worker. By default it goes to the address the contact last wrote from.",
+            description: "Queues a reply in the outbox; it is sent by the worker. By default it goes to the address the contact last wrote from. On a safeguarding case the reply is held (`held: true`) until a second person approves it. `draft_id` names the Assist draft the reply started from (`unknown` if it is no draft of this case); the ledger records it as accepted or edited.",
             parameters: vec![case_id()],
             request_body: Some(json_body(
                 "ReplyRequest",
@@ -246,8 +247,8 @@ fn ops() -> Vec<Op> {
             )),
             responses: with_auth_errors(
                 json!({"202": json_response("Queued for sending.",
-                json!({"type": "object", "required": ["message_id", "outbox_id"], "properties": {"message_id": {"type": "string", "format": "uuid"}, "outbox_id": {"type": "string", "format": "uuid"}}}),
-                json!({"message_id": "01956a6e-8f00-7000-8000-000000000004", "outbox_id": "01956a6e-8f00-7000-8000-000000000005"}))}),
+                json!({"type": "object", "required": ["message_id", "outbox_id", "held"], "properties": {"message_id": {"type": "string", "format": "uuid"}, "outbox_id": {"type": "string", "format": "uuid"}, "held": {"type": "boolean", "description": "Waits for a second person's approval (safeguarding)."}}}),
+                json!({"message_id": "01956a6e-8f00-7000-8000-000000000004", "outbox_id": "01956a6e-8f00-7000-8000-000000000005", "held": false}))}),
                 &[
                     ("404", "NotFound"),
                     ("409", "Conflict"),
@@ -468,6 +469,7 @@ fn ops() -> Vec<Op> {
         },
     ];
     ops.extend(directory::ops());
+    ops.extend(assist::ops());
     ops
 }
 
@@ -513,6 +515,7 @@ fn build() -> Value {
             {"name": "Mail", "description": "Ingesting e-mail."},
             {"name": "Quarantine", "description": "Mail that could not be processed, kept with the reason."},
             {"name": "Attachments", "description": "Attachment downloads."},
+            {"name": "Assist", "description": "What the machine suggests — analyses, reply drafts, routing — always with its confidence and reasons, and what people decided: corrections, four-eyes approval on safeguarding cases, the AI ledger, automatic replies (off by default)."},
             {"name": "Documentation", "description": "This reference."},
             {"name": "Operations", "description": "Health checks for load balancers and orchestrators."}
         ],

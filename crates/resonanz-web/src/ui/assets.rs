@@ -14,12 +14,22 @@ pub struct Asset {
     pub bytes: &'static [u8],
 }
 
-const ASSETS: [Asset; 3] = [
+const ASSETS: [Asset; 5] = [
     Asset { name: "app.css", content_type: "text/css; charset=utf-8", bytes: include_bytes!("../../assets/app.css") },
     Asset {
         name: "app.js",
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../../assets/app.js"),
+    },
+    Asset {
+        name: "assist.css",
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../../assets/assist.css"),
+    },
+    Asset {
+        name: "assist.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../assets/assist.js"),
     },
     Asset { name: "favicon.svg", content_type: "image/svg+xml", bytes: include_bytes!("../../assets/favicon.svg") },
 ];

@@ -1,8 +1,8 @@
 //! The case page: one timeline of messages and events, the contact beside it, the composer with
 //! text blocks, notes with @mentions, handover with acknowledgement, attributes and escalation;
-//! presence. Its forms are in `case_forms`, attachments in `attachments`.
-
-use std::collections::HashMap;
+//! presence; and what Assist adds (analyses, the safeguarding banner, held replies, drafts). Its
+//! forms are in `case_forms` and `assist_forms`, attachments in `attachments`, event texts in
+//! `case_events`, Assist's views in `case_assist`.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -10,16 +10,17 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use resonanz_core::CoreError;
 use resonanz_core::Timestamp;
-use resonanz_core::audit::AuditEvent;
 use resonanz_core::case::{Case, CaseFilter, CaseStatus};
 use resonanz_core::ids::{CaseId, TeamId, UserId};
-use resonanz_core::message::MessageView;
+use resonanz_core::message::{Direction, MessageView};
 use resonanz_core::service::CaseDetail;
 use resonanz_core::textblocks::TextBlock;
 use resonanz_core::user::{Team, User};
 use resonanz_core::workspace::PresenceState;
 use serde::Deserialize;
 
+use super::case_assist::{AnalysisView, ApprovalView, CaseAssist, DraftsPanel, pending_drafts};
+use super::case_events::{Names, describe};
 use super::{Agent, FormData, FormErrors, Layout, Tr, error_page, parse_uuid, render};
 use crate::AppState;
 
@@ -34,89 +35,10 @@ pub struct Item {
     pub mark_class: &'static str,
     pub actor: String,
     pub text: String,
-}
-
-struct Names {
-    users: HashMap<String, String>,
-    contact: String,
-}
-
-impl Names {
-    fn actor(&self, t: Tr, label: &str) -> String {
-        if let Some(id) = label.strip_prefix("user:") {
-            return self.users.get(id).cloned().unwrap_or_else(|| t.get("someone"));
-        }
-        if label.starts_with("contact:") {
-            return self.contact.clone();
-        }
-        t.get("actor-system")
-    }
-    fn user(&self, t: Tr, id: Option<&str>) -> String {
-        match id {
-            Some(id) => self.users.get(id).cloned().unwrap_or_else(|| t.get("someone")),
-            None => t.get("unowned"),
-        }
-    }
-}
-
-fn json_field(raw: &Option<String>, key: &str) -> serde_json::Value {
-    raw.as_deref()
-        .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
-        .and_then(|v| v.get(key).cloned())
-        .unwrap_or(serde_json::Value::Null)
-}
-
-fn str_of(v: &serde_json::Value) -> String {
-    v.as_str().map(str::to_string).unwrap_or_default()
-}
-
-/// The text of an event, or `None` for events the timeline shows otherwise (the message itself).
-fn describe(t: Tr, names: &Names, e: &AuditEvent) -> Option<(String, &'static str, &'static str)> {
-    let actor = names.actor(t, &e.actor);
-    let (mark, class) = if e.actor.starts_with("user:") {
-        ("mark-team", "agent")
-    } else if e.actor.starts_with("contact:") {
-        ("mark-contact", "contact")
-    } else {
-        ("mark-machine", "automation")
-    };
-    let status = |key| {
-        let s = str_of(&json_field(if key == "before" { &e.before } else { &e.after }, "status"));
-        t.get(&format!("status-{s}"))
-    };
-    let text = match e.action.as_str() {
-        "case.status_changed" => format!("{actor}: {} → {}", status("before"), status("after")),
-        "case.priority_changed" => {
-            let p = str_of(&json_field(&e.after, "priority"));
-            format!("{actor}: {} {}", t.get("field-priority"), t.get(&format!("priority-{p}")))
-        }
-        "case.tags_changed" => {
-            let tags = json_field(&e.after, "tags");
-            let list: Vec<String> = tags.as_array().map(|a| a.iter().map(str_of).collect()).unwrap_or_default();
-            format!("{actor}: {} {}", t.get("field-tags"), list.join(", "))
-        }
-        "case.team_changed" => format!("{actor}: {}", t.get("ev-team-changed")),
-        "case.assigned" => {
-            let to = json_field(&e.after, "owner_id");
-            let note = str_of(&json_field(&e.after, "note"));
-            let mut s = t.arg("ev-assigned", "name", names.user(t, to.as_str()));
-            s = format!("{actor}: {s}");
-            if !note.is_empty() {
-                s.push_str(&format!(" — „{note}“"));
-            }
-            s
-        }
-        "case.handover_acknowledged" => t.arg("ev-acknowledged", "name", &actor),
-        "case.escalated" => format!("{actor}: {} — {}", t.get("escalated"), str_of(&json_field(&e.after, "reason"))),
-        "case.deescalated" => {
-            format!("{actor}: {} — {}", t.get("deescalated"), str_of(&json_field(&e.after, "reason")))
-        }
-        "message.sent" => t.get("ev-sent"),
-        "message.send_failed" => format!("{} {}", t.get("ev-send-failed"), str_of(&json_field(&e.after, "error"))),
-        "case.reopened" => t.get("ev-reopened"),
-        _ => return None,
-    };
-    Some((text, mark, class))
+    /// Inbound messages: the machine's analysis.
+    pub analysis: Option<AnalysisView>,
+    /// Replies on safeguarding cases: the second person's approval.
+    pub approval: Option<ApprovalView>,
 }
 
 /// Prepares stored (already sanitised) mail HTML for display.
@@ -133,7 +55,7 @@ fn display_html(m: &MessageView, show_images: bool) -> Option<String> {
     Some(html)
 }
 
-fn timeline(t: Tr, d: &CaseDetail, names: &Names, show_images: bool) -> Vec<Item> {
+fn timeline(t: Tr, d: &CaseDetail, names: &Names, assist: &CaseAssist, me: UserId, show_images: bool) -> Vec<Item> {
     let mut items: Vec<Item> = d
         .messages
         .iter()
@@ -152,6 +74,13 @@ fn timeline(t: Tr, d: &CaseDetail, names: &Names, show_images: bool) -> Vec<Item
                 .or_else(|| m.message.from_name.clone().filter(|n| !n.is_empty()))
                 .or_else(|| m.message.from_addr.clone())
                 .unwrap_or_default();
+            let id = m.message.id;
+            let analysis = (m.message.direction == Direction::Inbound)
+                .then(|| assist.analyses.iter().find(|a| a.message_id == id))
+                .flatten()
+                .map(|a| AnalysisView::new(t, a));
+            let approval =
+                assist.approvals.iter().find(|a| a.message_id == id).map(|a| ApprovalView::new(t, names, a, me));
             Item {
                 at: m.message.created_at,
                 html: display_html(m, show_images),
@@ -160,13 +89,25 @@ fn timeline(t: Tr, d: &CaseDetail, names: &Names, show_images: bool) -> Vec<Item
                 mark_class: class,
                 actor,
                 text: String::new(),
+                analysis,
+                approval,
             }
         })
         .collect();
     for e in &d.events {
         if let Some((text, mark, class)) = describe(t, names, e) {
             let at = chrono::DateTime::from_timestamp_micros(e.at_micros).unwrap_or_default();
-            items.push(Item { at, message: None, html: None, mark, mark_class: class, actor: String::new(), text });
+            items.push(Item {
+                at,
+                message: None,
+                html: None,
+                mark,
+                mark_class: class,
+                actor: String::new(),
+                text,
+                analysis: None,
+                approval: None,
+            });
         }
     }
     // Stable: a message and the event it caused keep their order.
@@ -178,6 +119,7 @@ fn timeline(t: Tr, d: &CaseDetail, names: &Names, show_images: bool) -> Vec<Item
 #[template(path = "timeline.html")]
 struct TimelineFragment {
     t: Tr,
+    csrf: String,
     items: Vec<Item>,
     show_images: bool,
 }
@@ -216,6 +158,11 @@ struct CasePage {
     assign_note: String,
     assign_owner: Option<String>,
     collision: String,
+    /// The session's CSRF token, for the forms in the timeline and the drafts panel.
+    csrf: String,
+    drafts: DraftsPanel,
+    /// The draft the reply text started from (kept after a refusal).
+    draft_id: String,
 }
 
 impl CasePage {
@@ -228,6 +175,10 @@ impl CasePage {
     }
     fn team_is(&self, id: &TeamId) -> bool {
         self.d.case.team_id.as_ref() == Some(id)
+    }
+    /// When the first response is due, in the organisation's time zone.
+    fn sla_due(&self) -> String {
+        self.d.case.sla_due_at.map(|t| self.t.datetime(t)).unwrap_or_default()
     }
 }
 
@@ -250,6 +201,9 @@ pub(super) struct Kept {
     pub(super) assign_owner: Option<String>,
     pub(super) collision: String,
     pub(super) flash: Option<(bool, String)>,
+    /// Drafts just proposed (with the reason when there are none); otherwise the pending ones.
+    pub(super) drafts: Option<DraftsPanel>,
+    pub(super) draft_id: String,
 }
 
 fn case_id(s: &str) -> Result<CaseId, CoreError> {
@@ -264,10 +218,10 @@ pub(super) async fn load(state: &AppState, agent: &Agent, id: &str) -> Result<Ca
 
 async fn names(state: &AppState, d: &CaseDetail) -> Result<(Names, Vec<User>), CoreError> {
     let users = state.core.store.list_users().await?;
-    let names = Names {
-        users: users.iter().map(|u| (u.id.to_string(), u.display_name.clone())).collect(),
-        contact: d.contact.as_ref().map(|c| c.contact.display_name.clone()).unwrap_or_default(),
-    };
+    let names = Names::new(
+        users.iter().map(|u| (u.id.to_string(), u.display_name.clone())).collect(),
+        d.contact.as_ref().map(|c| c.contact.display_name.clone()).unwrap_or_default(),
+    );
     Ok((names, users))
 }
 
@@ -328,9 +282,11 @@ pub(super) async fn render_case(state: &AppState, agent: &Agent, id: &str, show_
             .map(|h| names.user(t, h.to_user_id.map(|u| u.to_string()).as_deref()));
         let blocks = state.core.text_blocks_for_case(d.case.id, &agent.user, "", 200).await?;
         let presence = presence_of(state, agent, d.case.id, &users).await?;
+        let assist = CaseAssist::load(&state.core, d.case.id).await?;
+        let pending = if kept.drafts.is_none() { pending_drafts(&state.core, &d).await? } else { Vec::new() };
         Ok::<_, CoreError>((
             d,
-            names,
+            (names, assist, pending),
             users,
             teams,
             other_cases,
@@ -342,12 +298,23 @@ pub(super) async fn render_case(state: &AppState, agent: &Agent, id: &str, show_
         ))
     }
     .await;
-    let (d, names, users, teams, other_cases, history, pending_handover, waiting_handover, blocks, presence) =
-        match result {
-            Ok(x) => x,
-            Err(e) => return error_page(state, Some(agent), &e),
-        };
-    let items = timeline(t, &d, &names, show_images);
+    let (
+        d,
+        (names, assist, pending),
+        users,
+        teams,
+        other_cases,
+        history,
+        pending_handover,
+        waiting_handover,
+        blocks,
+        presence,
+    ) = match result {
+        Ok(x) => x,
+        Err(e) => return error_page(state, Some(agent), &e),
+    };
+    let items = timeline(t, &d, &names, &assist, agent.user.id, show_images);
+    let drafts = kept.drafts.unwrap_or_else(|| DraftsPanel::new(t, state.drafts.is_some(), &pending, None));
     let seen_message_id = d.messages.last().map(|m| m.message.id.to_string()).unwrap_or_default();
     let reply_to = kept.reply_to.clone().unwrap_or_else(|| {
         d.messages
@@ -384,6 +351,9 @@ pub(super) async fn render_case(state: &AppState, agent: &Agent, id: &str, show_
         assign_note: kept.assign_note,
         assign_owner: kept.assign_owner,
         collision: kept.collision,
+        csrf: agent.session.csrf_token.clone(),
+        drafts,
+        draft_id: kept.draft_id,
         d,
     });
     if failed {
@@ -452,11 +422,12 @@ pub async fn timeline_fragment(
     match async {
         let d = load(&state, &agent, &id).await?;
         let (names, _) = names(&state, &d).await?;
-        Ok::<_, CoreError>(timeline(t, &d, &names, show_images))
+        let assist = CaseAssist::load(&state.core, d.case.id).await?;
+        Ok::<_, CoreError>(timeline(t, &d, &names, &assist, agent.user.id, show_images))
     }
     .await
     {
-        Ok(items) => render(&TimelineFragment { t, items, show_images }),
+        Ok(items) => render(&TimelineFragment { t, csrf: agent.session.csrf_token.clone(), items, show_images }),
         Err(e) => error_page(&state, Some(&agent), &e),
     }
 }

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use resonanz_core::CoreError;
 use resonanz_core::case::{CaseStatus, Priority};
-use resonanz_core::ids::{TeamId, TextBlockId, UserId};
+use resonanz_core::ids::{SuggestionId, TeamId, TextBlockId, UserId};
 use resonanz_core::message::MessageView;
 use resonanz_core::service::{CasePatch, ReplyInput};
 use resonanz_core::user::Actor;
@@ -20,7 +20,7 @@ use crate::AppState;
 
 /// After a form on the case page: back to the case when it worked; on a refusal the page again with
 /// the errors beside their fields and what was typed (`kept`); other errors as an error page.
-async fn after_form<T>(
+pub(super) async fn after_form<T>(
     state: &AppState,
     agent: &Agent,
     id: &str,
@@ -37,7 +37,7 @@ async fn after_form<T>(
     }
 }
 
-fn refused(t: Tr, e: &CoreError, field_prefix: &str) -> Option<FormErrors> {
+pub(super) fn refused(t: Tr, e: &CoreError, field_prefix: &str) -> Option<FormErrors> {
     let mut errs = FormErrors::from_core(t, e)?;
     if !field_prefix.is_empty() {
         errs.0 = errs.0.into_iter().map(|(k, v)| (format!("{field_prefix}{k}"), v)).collect();
@@ -55,6 +55,7 @@ pub async fn reply(State(state): State<AppState>, agent: Agent, Path(id): Path<S
         reply_to: Some(form.get("to")),
         used_blocks: form.get("used_blocks"),
         collision,
+        draft_id: form.get("draft_id"),
         ..Default::default()
     };
     let cid = match load(&state, &agent, &id).await {
@@ -96,6 +97,7 @@ pub async fn reply(State(state): State<AppState>, agent: Agent, Path(id): Path<S
         to: (!to.is_empty()).then_some(to),
         status: CaseStatus::parse(&form.get("status")),
         text_blocks: used,
+        draft: parse_uuid(&form.get("draft_id")).map(SuggestionId),
         ..Default::default()
     };
     match state.core.reply(cid, agent.user.id, input).await {
@@ -105,9 +107,16 @@ pub async fn reply(State(state): State<AppState>, agent: Agent, Path(id): Path<S
         }
         Err(e) => match refused(t, &e, "") {
             Some(mut errs) => {
-                // `to[0]` and the like belong to the one recipients field.
-                errs.0 =
-                    errs.0.into_iter().map(|(k, v)| (if k.starts_with("to") { "to".into() } else { k }, v)).collect();
+                // `to[0]` and the like belong to the one recipients field; the draft to the text.
+                errs.0 = errs
+                    .0
+                    .into_iter()
+                    .map(|(k, v)| match k.as_str() {
+                        k if k.starts_with("to") => ("to".into(), v),
+                        "draft_id" => ("text".into(), v),
+                        _ => (k, v),
+                    })
+                    .collect();
                 render_case(&state, &agent, &id, false, keep(errs, String::new())).await
             }
             None => error_page(&state, Some(&agent), &e),

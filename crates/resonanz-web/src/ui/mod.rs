@@ -20,9 +20,13 @@ use crate::AppState;
 
 pub mod admin;
 pub mod assets;
+pub mod assist_forms;
+pub mod assist_pages;
 pub mod attachments;
 pub mod auth;
 pub mod case;
+pub mod case_assist;
+pub mod case_events;
 pub mod case_forms;
 pub mod i18n;
 pub mod inbox;
@@ -170,6 +174,18 @@ pub fn router(state: AppState) -> axum::Router<AppState> {
         .route("/cases/{id}/escalate", post(case_forms::escalate))
         .route("/cases/{id}/contact", post(case_forms::contact))
         .route("/cases/{id}/text-blocks", get(case_forms::text_blocks))
+        .route("/cases/{id}/safeguarding", post(assist_forms::mark_safeguarding))
+        .route("/cases/{id}/safeguarding/lift", post(assist_forms::lift_safeguarding))
+        .route("/cases/{id}/drafts", post(assist_forms::propose_drafts))
+        .route("/suggestions/{id}/reject", post(assist_forms::reject_suggestion))
+        .route("/messages/{id}/analysis/retry", post(assist_forms::retry_analysis))
+        .route("/messages/{id}/categories", post(assist_forms::correct_categories))
+        .route("/messages/{id}/approve", post(assist_forms::approve))
+        .route("/messages/{id}/reject", post(assist_forms::reject))
+        .route("/assist", get(assist_pages::ledger))
+        .route("/admin/assist", get(assist_pages::admin))
+        .route("/admin/assist/settings", post(assist_pages::save_settings))
+        .route("/admin/assist/auto-replies", post(assist_pages::save_auto_reply))
         .route("/attachments/{id}", get(attachments::attachment))
         .route("/attachments/{id}/preview", get(attachments::attachment_preview))
         .route("/text-blocks", get(textblocks::list).post(textblocks::create))
@@ -333,6 +349,9 @@ pub struct Layout {
     pub live_url: Option<String>,
     pub css: String,
     pub js: String,
+    /// Assist's style sheet and script (analysis boxes, drafts), kept apart from the main ones.
+    pub assist_css: String,
+    pub assist_js: String,
     pub favicon: String,
     pub flash: Option<(bool, String)>,
 }
@@ -350,6 +369,8 @@ impl Layout {
             live_url: Some("/events".into()),
             css: assets::url("app.css"),
             js: assets::url("app.js"),
+            assist_css: assets::url("assist.css"),
+            assist_js: assets::url("assist.js"),
             favicon: assets::url("favicon.svg"),
             flash: None,
         }
@@ -366,6 +387,8 @@ impl Layout {
             live_url: None,
             css: assets::url("app.css"),
             js: assets::url("app.js"),
+            assist_css: assets::url("assist.css"),
+            assist_js: assets::url("assist.js"),
             favicon: assets::url("favicon.svg"),
             flash: None,
         }

@@ -58,7 +58,10 @@ async fn ingest_then_list(db: Db) {
             "team_id",
             "waiting_since",
             "last_message_at",
-            "created_at"
+            "created_at",
+            "categories",
+            "safeguarding",
+            "sla_due_at"
         ])
     );
     assert_eq!(item["id"], case_id.as_str(), "longest waiting first");
@@ -162,11 +165,15 @@ async fn detail_shape(db: Db) {
             "waiting_since",
             "owner",
             "team_id",
+            "categories",
+            "safeguarding",
+            "sla_due_at",
             "contact",
             "messages",
             "events"
         ])
     );
+    assert_eq!((d["categories"].clone(), d["safeguarding"].clone()), (json!([]), json!(false)));
     assert_eq!(d["id"], case_id.as_str());
     assert_eq!(d["reference"], format!("R-{}", d["number"]));
     assert_eq!(d["status"], "new");
@@ -204,9 +211,14 @@ async fn detail_shape(db: Db) {
             "message_id_header",
             "in_reply_to",
             "delivery",
-            "attachments"
+            "attachments",
+            "analysis",
+            "approval"
         ])
     );
+    // Ingest queues the analysis; the worker has not run it yet.
+    assert_eq!(m["analysis"]["status"], "pending");
+    assert_eq!(m["approval"], json!(null));
     assert_eq!(m["direction"], "inbound");
     assert_eq!(m["author_kind"], "contact");
     assert_eq!(m["from"], "erika@example.de");
@@ -221,7 +233,7 @@ async fn detail_shape(db: Db) {
 
     // The CLI's JSON is the same document.
     let detail = app.tc.core.case_detail(resonanz_core::ids::CaseId::parse(&case_id).unwrap()).await.unwrap();
-    assert_eq!(resonanz_web::case_detail_json(detail), d);
+    assert_eq!(resonanz_web::case_detail_json(&app.tc.core, detail).await.unwrap(), d);
 }
 db_test!(case_detail_has_the_documented_shape, detail_shape);
 
@@ -236,7 +248,8 @@ async fn reply_and_note(db: Db) {
         .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
     let reply = r.json();
-    assert_eq!(keys(&reply), sorted(&["message_id", "outbox_id"]));
+    assert_eq!(keys(&reply), sorted(&["message_id", "outbox_id", "held"]));
+    assert_eq!(reply["held"], false);
 
     let r = app.post_json(&format!("/api/v1/cases/{case_id}/notes"), json!({"text": "Rückruf vereinbart."})).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());

@@ -2,8 +2,10 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod assist_support;
 mod support;
 
+mod api_assist;
 mod api_cases;
 mod api_contacts;
 mod api_directory;
@@ -11,3 +13,5 @@ mod api_mail;
 mod api_meta;
 mod api_visibility;
 mod ui;
+mod ui_assist;
+mod ui_assist_browser;

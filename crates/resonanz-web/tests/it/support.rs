@@ -137,6 +137,7 @@ pub fn state(tc: &TestCore, max_mail_bytes: usize) -> AppState {
         parse_mail: Arc::new(tiny_parser),
         max_mail_bytes,
         ui: resonanz_web::ui::UiSettings::new("http://localhost"),
+        drafts: None,
     }
 }
 

@@ -23,19 +23,19 @@ use tower::ServiceExt;
 use crate::support::{App, Resp, ui_router};
 
 const HOST: &str = "localhost";
-const PASSWORT: &str = "Sonnenblume-2026";
+pub(crate) const PASSWORT: &str = "Sonnenblume-2026";
 const SESSION: &str = "rz_session";
 const PRE: &str = "rz_pre";
 
 /// A browser in miniature: a cookie jar, the session's CSRF token, and requests with `Host`.
-struct Browser {
+pub(crate) struct Browser {
     router: Router,
     jar: BTreeMap<String, String>,
     csrf: String,
 }
 
 impl Browser {
-    fn new(router: &Router) -> Self {
+    pub(crate) fn new(router: &Router) -> Self {
         Self { router: router.clone(), jar: BTreeMap::new(), csrf: String::new() }
     }
 
@@ -50,7 +50,7 @@ impl Browser {
         self.jar.get(name).cloned()
     }
 
-    async fn send(
+    pub(crate) async fn send(
         &mut self,
         method: Method,
         path: &str,
@@ -97,16 +97,16 @@ impl Browser {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Resp {
+    pub(crate) async fn get(&mut self, path: &str) -> Resp {
         self.send(Method::GET, path, &[], None).await
     }
 
-    async fn get_with(&mut self, path: &str, headers: &[(&str, &str)]) -> Resp {
+    pub(crate) async fn get_with(&mut self, path: &str, headers: &[(&str, &str)]) -> Resp {
         self.send(Method::GET, path, headers, None).await
     }
 
     /// A form post carrying the session's CSRF token, as the pages' forms do.
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+    pub(crate) async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
         let csrf = self.csrf.clone();
         let mut all = vec![("_csrf", csrf.as_str())];
         all.extend_from_slice(fields);
@@ -114,13 +114,13 @@ impl Browser {
     }
 
     /// A form post exactly as given (no token added).
-    async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Resp {
+    pub(crate) async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Resp {
         self.send(Method::POST, path, headers, Some(fields)).await
     }
 }
 
 /// Signs in through the login form and reads the session's CSRF token from the inbox page.
-async fn sign_in(router: &Router, email: &str) -> Browser {
+pub(crate) async fn sign_in(router: &Router, email: &str) -> Browser {
     let mut b = Browser::new(router);
     let r = b.get("/login").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
@@ -135,28 +135,28 @@ async fn sign_in(router: &Router, email: &str) -> Browser {
     b
 }
 
-async fn person(t: &TestCore, email: &str, name: &str, role: Role) -> User {
+pub(crate) async fn person(t: &TestCore, email: &str, name: &str, role: Role) -> User {
     let hash = resonanz_core::passwords::hash(PASSWORT).unwrap();
     t.core.create_user(&Actor::System, email, name, role, hash).await.unwrap()
 }
 
-async fn team(t: &TestCore, name: &str, members: &[UserId]) -> TeamId {
+pub(crate) async fn team(t: &TestCore, name: &str, members: &[UserId]) -> TeamId {
     t.core.create_team(&Actor::System, name, members).await.unwrap().team.id
 }
 
-async fn set_team(t: &TestCore, case: CaseId, team: TeamId) {
+pub(crate) async fn set_team(t: &TestCore, case: CaseId, team: TeamId) {
     let patch = CasePatch { team_id: Some(Some(team)), ..Default::default() };
     t.core.update_case(case, &Actor::System, patch).await.unwrap();
 }
 
 /// Ingests a mail and returns its case and Message-ID.
-async fn mail_case(app: &App, mail: InboundMail) -> (CaseId, String) {
+pub(crate) async fn mail_case(app: &App, mail: InboundMail) -> (CaseId, String) {
     let mid = mail.message_id.clone().unwrap();
     let report = app.ingest(mail).await;
     (report.case_id.unwrap_or_else(|| panic!("no case: {report:?}")), mid)
 }
 
-async fn erika_case(app: &App, subject: &str, body: &str) -> (CaseId, String) {
+pub(crate) async fn erika_case(app: &App, subject: &str, body: &str) -> (CaseId, String) {
     mail_case(app, inbound("erika.mustermann@example.de", "Erika Mustermann", subject, body)).await
 }
 
@@ -177,25 +177,25 @@ fn attachment_id(d: &CaseDetail, filename: &str) -> AttachmentId {
 }
 
 /// The text up to the next `"` after `marker`.
-fn value_after(html: &str, marker: &str) -> String {
+pub(crate) fn value_after(html: &str, marker: &str) -> String {
     let start = html.find(marker).unwrap_or_else(|| panic!("{marker:?} is not in the page:\n{html}")) + marker.len();
     html[start..].split('"').next().unwrap().to_string()
 }
 
 /// The value of a hidden input.
-fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     value_after(html, &format!("name=\"{name}\" value=\""))
 }
 
 /// The opening tag that starts with `start`.
-fn tag<'a>(html: &'a str, start: &str) -> &'a str {
+pub(crate) fn tag<'a>(html: &'a str, start: &str) -> &'a str {
     let i = html.find(start).unwrap_or_else(|| panic!("{start:?} is not in the page:\n{html}"));
     let end = html[i..].find('>').unwrap();
     &html[i..=i + end]
 }
 
 /// The content of the textarea with this id.
-fn textarea(html: &str, id: &str) -> String {
+pub(crate) fn textarea(html: &str, id: &str) -> String {
     let open = tag(html, &format!("<textarea id=\"{id}\""));
     let start = html.find(open).unwrap() + open.len();
     let end = html[start..].find("</textarea>").unwrap();

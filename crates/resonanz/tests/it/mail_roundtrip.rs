@@ -62,6 +62,7 @@ async fn imap_in_smtp_out_and_the_answer_threads_back(db: Db) {
     let mut session = ImapSession::connect(&support_imap).await.unwrap();
     assert_eq!(poll_once(&t.core, mb.id, &mut session, 50 << 20).await.unwrap(), 1);
     assert!(session.fetch_unseen().await.unwrap().is_empty(), "marked on the server after the commit");
+    assert!(resonanz::worker::run_one(&t.core, &SmtpTransport).await.unwrap(), "Assist analyses her mail first");
 
     let cases = t.core.list_cases(CaseFilter { limit: 10, ..Default::default() }).await.unwrap().items;
     assert_eq!(cases.len(), 1);
@@ -84,7 +85,7 @@ async fn imap_in_smtp_out_and_the_answer_threads_back(db: Db) {
     assert!(resonanz::worker::run_one(&t.core, &SmtpTransport).await.unwrap());
     let outbox = t.store.outbox(outbox_id).await.unwrap().unwrap();
     assert_eq!(outbox.status, OutboxStatus::Sent, "{:?}", outbox.last_error);
-    assert_eq!(t.store.job_counts().await.unwrap().done, 1);
+    assert_eq!(t.store.job_counts().await.unwrap().done, 2, "the analysis and the mail");
     assert!(!resonanz::worker::run_one(&t.core, &SmtpTransport).await.unwrap(), "nothing left to send");
 
     // The contact's mailbox received it.
@@ -168,6 +169,7 @@ async fn permanent_smtp_failure_fails_the_outbox_entry(db: Db) {
         .reply(r.case_id.unwrap(), t.agent.id, ReplyInput { text: "Antwort".into(), ..Default::default() })
         .await
         .unwrap();
+    assert!(resonanz::worker::run_one(&t.core, &SmtpTransport).await.unwrap(), "the analysis of the mail");
     assert!(resonanz::worker::run_one(&t.core, &SmtpTransport).await.unwrap());
     let o = t.store.outbox(outbox_id).await.unwrap().unwrap();
     assert_eq!(o.status, OutboxStatus::Failed);
@@ -202,6 +204,7 @@ async fn unreachable_smtp_is_retried_with_backoff_then_given_up_visibly(db: Db) 
     let input = ReplyInput { text: "Antwort".into(), ..Default::default() };
     let (_, outbox_id) = t.core.reply(case_id, t.agent.id, input).await.unwrap();
 
+    assert!(resonanz::worker::run_one(&t.core, &SmtpTransport).await.unwrap(), "the analysis of the mail");
     let max = <resonanz_core::jobs::SendMail as resonanz_core::jobs::Job>::MAX_ATTEMPTS;
     for attempt in 1..=max {
         assert!(resonanz::worker::run_one(&t.core, &SmtpTransport).await.unwrap(), "attempt {attempt} runs");

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod assist_e2e;
 mod browser;
 mod cli;
 mod live_multi;

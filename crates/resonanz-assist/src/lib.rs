@@ -1,0 +1,34 @@
+//! Offline message analysis for Resonanz: language, sentiment, emotions, multi-label categories
+//! (including safeguarding), urgency — each with a confidence and a readable explanation — plus
+//! training, evaluation and a throughput benchmark. Pure CPU; the only I/O is reading files given by path.
+//!
+//! The shipped model (`model/model.json`) is a one-vs-rest logistic regression over hashed word, stem,
+//! bigram and character features plus curated lexicon features, trained on the train split of
+//! `data/assist/de-*.jsonl` only (`cargo run -p resonanz-assist --example train_builtin` regenerates it).
+
+mod affect;
+mod analyzer;
+pub mod bench;
+mod category;
+pub mod dataset;
+pub mod eval;
+mod explain;
+mod features;
+mod language;
+mod lexicon;
+mod model;
+mod text;
+mod train;
+mod types;
+
+pub use analyzer::Analyzer;
+pub use category::Category;
+pub use dataset::{Example, LangExample};
+pub use features::FeatureConfig;
+pub use language::{LANGUAGES, detect_language};
+pub use model::{CvStat, Model, TrainingInfo, VERSION_PREFIX};
+pub use text::MAX_CHARS;
+pub use train::{TrainOptions, train};
+pub use types::{
+    Analysis, CategoryScore, EMOTIONS, Emotion, LanguageGuess, SENTIMENTS, Sentiment, URGENCY_LEVELS, Urgency,
+};

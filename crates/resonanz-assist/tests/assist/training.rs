@@ -1,0 +1,127 @@
+use super::analyzer;
+use resonanz_assist::{Analyzer, Category, Example, Model, TrainOptions, bench, dataset, eval, train};
+
+#[test]
+fn the_shipped_model_is_reproduced_from_the_train_split() {
+    let train_set = dataset::builtin_train();
+    assert!(train_set.iter().all(Example::is_train));
+    assert!(train_set.iter().all(|e| dataset::split_for_id(&e.id) == "train"), "split field disagrees with ids");
+    let model = train(&train_set, &TrainOptions::default());
+    assert_eq!(
+        model.version(),
+        analyzer().version(),
+        "model/model.json is not what training on the train split gives: run \
+         `cargo run -p resonanz-assist --release --example train_builtin`"
+    );
+    assert_eq!(model.training().examples, train_set.len());
+}
+
+#[test]
+fn builtin_data_is_well_formed() {
+    let all = dataset::builtin();
+    let files: usize = dataset::builtin_files().iter().map(|f| f.1).sum();
+    assert_eq!(all.len(), files, "a line of the embedded data files does not parse");
+    assert!(all.len() >= 300);
+    for e in &all {
+        assert!(!e.categories.is_empty(), "{} has no category", e.id);
+        assert_eq!(e.split, dataset::split_for_id(&e.id), "{} has split {}", e.id, e.split);
+    }
+    let test = dataset::builtin_test();
+    assert!(!test.is_empty() && test.iter().all(Example::is_test));
+}
+
+fn small_set() -> Vec<Example> {
+    let mut out = Vec::new();
+    for i in 0..12 {
+        out.push(Example::new(
+            &format!("r{i:03}"),
+            "Wiederholung",
+            &format!("Wann wird Folge {i} wiederholt? In der Mediathek finde ich sie nicht."),
+            &[Category::Routine, Category::Question],
+        ));
+        out.push(Example::new(
+            &format!("c{i:03}"),
+            "",
+            &format!("Die Musik war zum {i}. Mal viel zu laut, eine Zumutung!"),
+            &[Category::Complaint],
+        ));
+        out.push(Example::new(
+            &format!("p{i:03}"),
+            "Danke",
+            &format!("Vielen Dank für die wunderbare Sendung Nummer {i}, großartig!"),
+            &[Category::Praise],
+        ));
+    }
+    out
+}
+
+#[test]
+fn training_is_deterministic() {
+    let opts = TrainOptions { folds: 3, ..TrainOptions::default() };
+    let a = train(&small_set(), &opts);
+    let b = train(&small_set(), &opts);
+    assert_eq!(a.to_json(), b.to_json());
+    assert_eq!(a.version(), b.version());
+    assert!(a.version().starts_with(resonanz_assist::VERSION_PREFIX));
+    let other = train(&small_set(), &TrainOptions { seed: 7, ..opts });
+    assert_ne!(other.version(), a.version(), "the seed should matter");
+}
+
+#[test]
+fn model_json_round_trips_and_rejects_tampering() {
+    let model = train(&small_set(), &TrainOptions { folds: 3, ..TrainOptions::default() });
+    let json = model.to_json();
+    let back = Model::from_json(&json).expect("round trip");
+    assert_eq!(back, model);
+    assert_eq!(back.to_json(), json);
+    let tampered =
+        json.replacen("\"thresholds\":[[\"routine\",", "\"thresholds\":[[\"routine\",0.0001,\"x\"],[\"routine\",", 1);
+    assert!(Model::from_json(&tampered).is_err());
+    assert!(Model::from_json("{}").is_err());
+    let version_changed = json.replacen(model.version(), "assist-2026.11-00000000", 1);
+    assert!(Model::from_json(&version_changed).is_err(), "a version that does not match the content must be refused");
+}
+
+#[test]
+fn weighted_corrections_outweigh_the_base_data() {
+    let phrase = "Bitte schicken Sie mir den Quartalsbericht Zugspitze";
+    let mut data = small_set();
+    let before = Analyzer::from_model(train(&data, &TrainOptions { folds: 3, ..TrainOptions::default() }));
+    assert!(!before.analyze(None, phrase).categories.iter().any(|c| c.name == Category::Spam));
+    for i in 0..4 {
+        let mut e = Example::new(&format!("fix{i}"), "", &format!("{phrase} {i}"), &[Category::Spam]);
+        e.weight = 5.0;
+        data.push(e);
+    }
+    let after = Analyzer::from_model(train(&data, &TrainOptions { folds: 3, ..TrainOptions::default() }));
+    let a = after.analyze(None, phrase);
+    assert!(a.categories.iter().any(|c| c.name == Category::Spam), "{a:#?}");
+}
+
+#[test]
+fn evaluation_report_prints_tables_and_checks_targets() {
+    let test: Vec<Example> = dataset::builtin_test().into_iter().take(30).collect();
+    let lang: Vec<_> = dataset::language_set().into_iter().take(40).collect();
+    let report = eval::evaluate(analyzer(), &test, &lang);
+    assert_eq!(report.examples, 30);
+    assert_eq!(report.categories.len(), 9);
+    assert!(report.categories.iter().all(|c| (0.0..=1.0).contains(&c.f1)));
+    let support: usize = report.confusion.iter().map(|r| r.support).sum();
+    let labels: usize = test.iter().map(|e| e.categories.len()).sum();
+    assert_eq!(support, labels);
+    let text = report.to_string();
+    for needle in ["precision", "macro-F1", "Confusion", "Sentiment accuracy", "Language accuracy", "Targets"] {
+        assert!(text.contains(needle), "missing {needle} in\n{text}");
+    }
+    assert_eq!(report.targets().len(), 4);
+    assert_eq!(report.targets_met(), report.targets().iter().all(|t| t.met));
+    serde_json::to_string(&report).expect("report serialises");
+}
+
+#[test]
+fn throughput_reports_a_rate() {
+    let r = bench::throughput(analyzer(), 20);
+    assert_eq!(r.messages, 20);
+    assert!(r.per_second > 0.0 && r.mean_words > 20.0);
+    assert!(r.to_string().contains("messages/s"));
+}
