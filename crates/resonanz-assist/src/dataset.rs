@@ -5,11 +5,17 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-/// The German evaluation files, embedded at build time.
+/// The German evaluation files, embedded at build time. Their split follows the id ([`split_for_id`]).
 const BUILTIN: [(&str, &str); 3] = [
     ("de-viewers.jsonl", include_str!("../../../data/assist/de-viewers.jsonl")),
     ("de-family.jsonl", include_str!("../../../data/assist/de-family.jsonl")),
     ("de-business.jsonl", include_str!("../../../data/assist/de-business.jsonl")),
+];
+/// Extra German training files, written without sight of the evaluation files. Every line is training
+/// data whatever its id: the id rule of [`split_for_id`] applies to the evaluation files only.
+const TRAIN_ONLY: [(&str, &str); 2] = [
+    ("train-extra-safeguarding.jsonl", include_str!("../../../data/assist/train-extra-safeguarding.jsonl")),
+    ("train-extra-general.jsonl", include_str!("../../../data/assist/train-extra-general.jsonl")),
 ];
 const LANGUAGE_SET: &str = include_str!("../../../data/assist/lang.jsonl");
 
@@ -135,25 +141,48 @@ pub fn load_language_set(path: &Path) -> anyhow::Result<Vec<LangExample>> {
     parse_lines(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
-/// All built-in German examples (train and test split), in file order.
-pub fn builtin() -> Vec<Example> {
+fn parse_embedded(text: &str) -> impl Iterator<Item = Example> + '_ {
     // The files are checked by a test; a malformed line would be skipped rather than fail here.
-    BUILTIN.iter().flat_map(|(_, text)| text.lines().filter_map(|l| serde_json::from_str::<Example>(l).ok())).collect()
+    text.lines().filter_map(|l| serde_json::from_str::<Example>(l).ok())
 }
 
-/// Names and line counts of the embedded files (for reports).
+/// All built-in German examples in file order: the evaluation files (train and test split), then the
+/// train-only extra files (their split is always `train`).
+pub fn builtin() -> Vec<Example> {
+    let mut out: Vec<Example> = BUILTIN.iter().flat_map(|(_, text)| parse_embedded(text)).collect();
+    out.extend(builtin_extra());
+    out
+}
+
+/// The examples of the train-only extra files, in file order, each with split `train`.
+pub fn builtin_extra() -> Vec<Example> {
+    TRAIN_ONLY
+        .iter()
+        .flat_map(|(_, text)| parse_embedded(text))
+        .map(|mut e| {
+            e.split = "train".to_string();
+            e
+        })
+        .collect()
+}
+
+/// Names and line counts of the embedded files (for reports): evaluation files first, then train-only ones.
 pub fn builtin_files() -> Vec<(&'static str, usize)> {
-    BUILTIN.iter().map(|(name, text)| (*name, text.lines().filter(|l| !l.trim().is_empty()).count())).collect()
+    BUILTIN
+        .iter()
+        .chain(&TRAIN_ONLY)
+        .map(|(name, text)| (*name, text.lines().filter(|l| !l.trim().is_empty()).count()))
+        .collect()
 }
 
-/// The built-in train split.
+/// The built-in training data: the train split of the evaluation files plus the train-only extra files.
 pub fn builtin_train() -> Vec<Example> {
     builtin().into_iter().filter(Example::is_train).collect()
 }
 
-/// The built-in test split.
+/// The built-in test split: the `test` lines of the evaluation files only (frozen; 200 messages).
 pub fn builtin_test() -> Vec<Example> {
-    builtin().into_iter().filter(Example::is_test).collect()
+    BUILTIN.iter().flat_map(|(_, text)| parse_embedded(text)).filter(Example::is_test).collect()
 }
 
 /// The embedded language set.

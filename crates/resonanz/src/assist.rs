@@ -160,6 +160,10 @@ impl ProposeDrafts for DraftService {
         if let Some(llm) = &self.llm {
             match llm.draft(&ctx, "").await {
                 Ok(d) => proposal.add(d),
+                // Declined: the case is one a machine should not write for (safeguarding, threat).
+                Err(resonanz_drafts::llm::LlmError::Declined(reason)) => {
+                    tracing::debug!(%reason, "no machine draft: declined")
+                }
                 Err(e) => tracing::warn!(error = %e, "no machine draft from the LLM"),
             }
         }

@@ -124,7 +124,7 @@ impl Core {
         .await?;
         if names.iter().any(|n| n == SAFEGUARDING) && !case.safeguarding {
             let confidence = outcome.categories.iter().find(|c| c.name == SAFEGUARDING).map_or(0.0, |c| c.confidence);
-            let reason = format!("Assist classified message as a safeguarding concern ({:.0} %)", confidence * 100.0);
+            let reason = format!("Assist: Verdacht auf Gefährdung ({:.0} %)", confidence * 100.0);
             self.start_safeguarding(
                 &mut *tx,
                 &mut case,
@@ -261,7 +261,16 @@ impl Core {
         .await?;
         case.categories = corrected.clone();
         if corrected.iter().any(|c| c == SAFEGUARDING) && !case.safeguarding {
-            self.start_safeguarding(&mut *tx, &mut case, &actor, "marked by a person", &settings, None, 1.0).await?;
+            self.start_safeguarding(
+                &mut *tx,
+                &mut case,
+                &actor,
+                "Kategorie von einer Person gesetzt",
+                &settings,
+                None,
+                1.0,
+            )
+            .await?;
         }
         case.updated_at = now;
         tx.update_case(&case).await?;

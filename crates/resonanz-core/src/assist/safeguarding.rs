@@ -83,7 +83,7 @@ impl Core {
             case.team_id = settings.safeguarding_team;
         }
         case.escalation_level = case.escalation_level.max(SAFEGUARDING_LEVEL);
-        case.escalation_reason = Some(format!("Safeguarding: {reason}"));
+        case.escalation_reason = Some(format!("Kinderschutz: {reason}"));
         case.priority = Priority::Urgent;
         let due = now + Duration::minutes(settings.safeguarding_sla_minutes);
         case.sla_due_at = Some(case.sla_due_at.map_or(due, |d| d.min(due)));

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod assist_e2e;
+mod assist_llm;
 mod browser;
 mod cli;
 mod live_multi;
