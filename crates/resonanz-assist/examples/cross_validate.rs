@@ -1,15 +1,20 @@
-//! Development aid: k-fold cross-validation on the built-in TRAIN split only (never the test split).
+//! Development aid: nested k-fold cross-validation on the built-in TRAINING data only (never the test
+//! split). Each outer fold trains with `train()` exactly as the shipped model is trained (including its
+//! own inner cross-validation for the thresholds) and is scored on the held-out messages.
+//!
 //! `cargo run -p resonanz-assist --release --example cross_validate [-- --errors CATEGORY]`
+//! Options by environment: EPOCHS, LR, L2, PRUNE, RUNS, CHARS, BIGRAMS, SG_RECALL, SEED (training);
+//! REPEATS (outer cross-validation with differently shuffled folds, default 1), INNER=1 (also print the
+//! inner cross-validation of a model trained on all training data: what the model file records).
 
 use resonanz_assist::{Analyzer, Category, TrainOptions, dataset, train};
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let show = args.iter().position(|a| a == "--errors").and_then(|i| args.get(i + 1)).and_then(|c| Category::parse(c));
-    let data = dataset::builtin_train();
-    let folds = 5;
+fn env(k: &str) -> Option<f32> {
+    std::env::var(k).ok().and_then(|v| v.parse::<f32>().ok())
+}
+
+fn options() -> TrainOptions {
     let mut opts = TrainOptions::default();
-    let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<f32>().ok());
     if let Some(v) = env("EPOCHS") {
         opts.epochs = v as u32;
     }
@@ -31,67 +36,111 @@ fn main() {
     if let Some(v) = env("BIGRAMS") {
         opts.config.bigrams = v > 0.0;
     }
-    println!("{opts:?}");
-    let (mut tp, mut fp, mut fneg) = ([0usize; 9], [0usize; 9], [0usize; 9]);
-    let (mut sent_ok, mut urg_ok) = (0, 0);
-    let mut sg_probs: Vec<(f32, bool, bool, String)> = Vec::new();
-    for k in 0..folds {
-        let (test, train_set): (Vec<_>, Vec<_>) = data.iter().cloned().enumerate().partition(|(i, _)| i % folds == k);
-        let train_set: Vec<_> = train_set.into_iter().map(|(_, e)| e).collect();
-        let analyzer = Analyzer::from_model(train(&train_set, &opts));
-        for (_, e) in test {
-            let a = analyzer.analyze(Some(&e.subject), &e.text);
-            let p = analyzer.category_probabilities(Some(&e.subject), &e.text)[6].1;
-            let hits =
-                Analyzer::lexicon_hits(Some(&e.subject), &e.text).iter().any(|h| h.0.starts_with("safeguarding"));
-            sg_probs.push((p, e.categories.contains(&Category::Safeguarding), hits, e.id.clone()));
-            let pred: Vec<Category> = a.categories.iter().map(|c| c.name).collect();
-            sent_ok += usize::from(a.sentiment.label == e.sentiment);
-            urg_ok += usize::from(a.urgency.level == e.urgency);
-            for c in Category::ALL {
-                let (p, t) = (pred.contains(&c), e.categories.contains(&c));
-                match (p, t) {
-                    (true, true) => tp[c.index()] += 1,
-                    (true, false) => fp[c.index()] += 1,
-                    (false, true) => fneg[c.index()] += 1,
-                    _ => {}
-                }
-                if show == Some(c) && p != t {
-                    let conf = a.categories.iter().find(|x| x.name == c).map(|x| x.confidence).unwrap_or(0.0);
-                    println!(
-                        "{} {} {} conf {:.2} | {} | {}\n   signals: {:?}\n",
-                        if p { "FP" } else { "FN" },
-                        e.id,
-                        c,
-                        conf,
-                        e.subject,
-                        e.text.replace('\n', " "),
-                        a.categories.iter().map(|c| (c.name.as_str(), &c.signals)).collect::<Vec<_>>()
-                    );
-                }
-            }
+    if let Some(v) = env("SG_RECALL") {
+        opts.safeguarding_recall = v;
+    }
+    if let Some(v) = env("SEED") {
+        opts.seed = v as u64;
+    }
+    opts
+}
+
+/// FNV-1a of the id and the repeat number: the outer fold of an example.
+fn fold_of(id: &str, repeat: u32, folds: u64) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.bytes().chain(repeat.to_le_bytes()) {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    (h >> 7) % folds
+}
+
+fn prf(tp: usize, fp: usize, fneg: usize) -> (f32, f32, f32) {
+    let p = tp as f32 / (tp + fp).max(1) as f32;
+    let r = tp as f32 / (tp + fneg).max(1) as f32;
+    let f = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
+    (p, r, f)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let show = args.iter().position(|a| a == "--errors").and_then(|i| args.get(i + 1)).and_then(|c| Category::parse(c));
+    let data = dataset::builtin_train();
+    let opts = options();
+    let folds = 5u64;
+    let repeats = env("REPEATS").map_or(1, |v| v.max(1.0) as u32);
+    println!("{} training examples; {opts:?}; {repeats} repeat(s) of {folds}-fold", data.len());
+    if env("INNER").is_some() {
+        let model = train(&data, &opts);
+        for s in &model.training().cross_validation {
+            let c = s.category.as_str();
+            let (t, p, r, f, n) = (s.threshold, s.precision, s.recall, s.f1, s.support);
+            println!("inner {c:<13} threshold {t:.2}  P {p:.3} R {r:.3} F1 {f:.3} (n={n})");
         }
     }
-    if std::env::var("SGDIST").is_ok() {
-        sg_probs.sort_by(|a, b| b.0.total_cmp(&a.0));
-        for (p, t, h, id) in &sg_probs {
-            if *p > 0.01 || *t {
-                println!("{p:.3} {} hit={h} {id}", if *t { "POS" } else { "neg" });
+    let (mut tp, mut fp, mut fneg) = ([0usize; 9], [0usize; 9], [0usize; 9]);
+    let (mut sent_ok, mut urg_ok, mut total) = (0, 0, 0);
+    // Safeguarding: (probability, assigned by the lexicon rule, truly safeguarding).
+    let mut sg: Vec<(f32, bool, bool)> = Vec::new();
+    for repeat in 0..repeats {
+        for k in 0..folds {
+            let (held, train_set): (Vec<_>, Vec<_>) =
+                data.iter().cloned().partition(|e| fold_of(&e.id, repeat, folds) == k);
+            let analyzer = Analyzer::from_model(train(&train_set, &opts));
+            for e in held {
+                let a = analyzer.analyze(Some(&e.subject), &e.text);
+                let p = analyzer.category_probabilities(Some(&e.subject), &e.text)[6].1;
+                let rule = analyzer.lexicon_assigned(Some(&e.subject), &e.text).contains(&Category::Safeguarding);
+                sg.push((p, rule, e.categories.contains(&Category::Safeguarding)));
+                let pred: Vec<Category> = a.categories.iter().map(|c| c.name).collect();
+                sent_ok += usize::from(a.sentiment.label == e.sentiment);
+                urg_ok += usize::from(a.urgency.level == e.urgency);
+                total += 1;
+                for c in Category::ALL {
+                    let (p, t) = (pred.contains(&c), e.categories.contains(&c));
+                    match (p, t) {
+                        (true, true) => tp[c.index()] += 1,
+                        (true, false) => fp[c.index()] += 1,
+                        (false, true) => fneg[c.index()] += 1,
+                        _ => {}
+                    }
+                    if show == Some(c) && p != t && repeat == 0 {
+                        let conf = a.categories.iter().find(|x| x.name == c).map_or(0.0, |x| x.confidence);
+                        let signals: Vec<_> = a.categories.iter().map(|c| (c.name.as_str(), &c.signals)).collect();
+                        let kind = if p { "FP" } else { "FN" };
+                        let text = e.text.replace('\n', " ");
+                        println!("{kind} {} {c} p {:.3} conf {conf:.2} | {} | {text}\n   {signals:?}\n", e.id, p_of(&analyzer, &e, c), e.subject);
+                    }
+                }
             }
         }
     }
     let mut macro_f1 = 0.0;
     for c in Category::ALL {
         let i = c.index();
-        let p = tp[i] as f32 / (tp[i] + fp[i]).max(1) as f32;
-        let r = tp[i] as f32 / (tp[i] + fneg[i]).max(1) as f32;
-        let f = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
+        let (p, r, f) = prf(tp[i], fp[i], fneg[i]);
         macro_f1 += f / 9.0;
-        println!("{:<13} P {:.3} R {:.3} F1 {:.3} (n={})", c.as_str(), p, r, f, tp[i] + fneg[i]);
+        println!("{:<13} P {p:.3} R {r:.3} F1 {f:.3} (n={})", c.as_str(), (tp[i] + fneg[i]) / repeats as usize);
     }
-    println!(
-        "macro-F1 {macro_f1:.3}  sentiment acc {:.3}  urgency acc {:.3}",
-        sent_ok as f32 / data.len() as f32,
-        urg_ok as f32 / data.len() as f32
-    );
+    let n = total as f32;
+    println!("macro-F1 {macro_f1:.3}  sentiment acc {:.3}  urgency acc {:.3}", sent_ok as f32 / n, urg_ok as f32 / n);
+    // How the safeguarding decision would do at other thresholds (lexicon rule included).
+    let mut line = String::from("safeguarding at threshold:");
+    for t in [0.01, 0.02, 0.03, 0.05, 0.08, 0.12, 0.2, 0.3] {
+        let (mut a, mut b, mut c) = (0, 0, 0);
+        for &(p, rule, truth) in &sg {
+            match (p >= t || rule, truth) {
+                (true, true) => a += 1,
+                (true, false) => b += 1,
+                (false, true) => c += 1,
+                _ => {}
+            }
+        }
+        let (p, r, _) = prf(a, b, c);
+        line.push_str(&format!(" {t:.2}: P {p:.2} R {r:.3} |"));
+    }
+    println!("{line}");
+}
+
+fn p_of(analyzer: &Analyzer, e: &resonanz_assist::Example, c: Category) -> f32 {
+    analyzer.category_probabilities(Some(&e.subject), &e.text)[c.index()].1
 }

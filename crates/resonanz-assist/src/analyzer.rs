@@ -231,6 +231,17 @@ impl Analyzer {
         Category::ALL.iter().map(|&c| (c, probs[c.index()], self.model.threshold(c))).collect()
     }
 
+    /// The categories the lexicon rule alone assigns to a message ([`rule_assigns`]: an assigning phrase,
+    /// or for safeguarding any curated cue once the model gives a minimal probability) — for tools that
+    /// show why a category was assigned, and for tuning.
+    pub fn lexicon_assigned(&self, subject: Option<&str>, text: &str) -> Vec<Category> {
+        let (composed, _) = compose(subject, text);
+        let extracted = extract(&self.model.config, &composed);
+        let probs = to_probabilities(self.model.logits(&extracted.features));
+        let lex = lexicon();
+        Category::ALL.into_iter().filter(|c| rule_assigns(lex, &extracted.hits, *c, probs[c.index()])).collect()
+    }
+
     /// The lexicon hits in a message as (group, words as written) — for debugging and review of lexicons.
     pub fn lexicon_hits(subject: Option<&str>, text: &str) -> Vec<(String, String)> {
         let (composed, _) = compose(subject, text);

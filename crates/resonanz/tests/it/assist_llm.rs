@@ -82,3 +82,34 @@ async fn llm_drafts_are_redacted_labelled_and_recorded(db: Db) {
 }
 
 db_test!(llm_drafts_are_redacted_labelled_and_recorded, llm_drafts_are_redacted_labelled_and_recorded);
+
+/// `resonanz assist train` learns from the corrections people made: a corrected message is part of
+/// the new model's training data, with its weight, and the written model loads.
+async fn train_uses_the_corrections_in_the_database(db: Db) {
+    let t = TestCore::new(db).await;
+    let src = MailSource { label: "t".into(), mailbox_id: None };
+    let mail = resonanz_testkit::mail::inbound("k@example.de", "K", "Programm", "Warum zeigt ihr nur Wiederholungen?");
+    let case_id = t.core.ingest_mail(&src, b"x", Ok(mail)).await.unwrap().case_id.unwrap();
+    let message_id = t.core.case_detail(case_id).await.unwrap().messages[0].message.id;
+    t.core.correct_categories(message_id, t.agent.id, &["complaint".to_string()]).await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("model.json");
+    let db_args = resonanz::config::DbArgs { data_dir: dir.path().into(), database_url: Some(t.db.url.clone()) };
+    let train = |no_corrections, out: std::path::PathBuf| resonanz::assist_cmd::AssistCommand::Train {
+        out,
+        no_corrections,
+        correction_weight: 3.0,
+    };
+    resonanz::assist_cmd::run(train(false, out.clone()), &db_args).await.unwrap();
+    let with = resonanz_assist::Model::from_json(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let base = resonanz_assist::dataset::builtin_train().len();
+    assert_eq!(with.training().examples, base + 1, "the shipped train split and the one correction");
+    assert!((with.training().total_weight - (base as f32 + 3.0)).abs() < 0.01);
+    assert_ne!(with.version(), resonanz_assist::Analyzer::builtin().version());
+    // The model file works as `--assist-model`.
+    let analyzer = resonanz::assist::load_analyzer(Some(&out)).unwrap();
+    assert_eq!(analyzer.version(), with.version());
+}
+
+db_test!(train_uses_the_corrections_in_the_database, train_uses_the_corrections_in_the_database);
