@@ -1,4 +1,5 @@
-//! Regenerates the shipped model from the built-in train split:
+//! Regenerates the shipped model from the built-in training data (the train split of the evaluation
+//! files plus the train-only extra files; never the test split):
 //! `cargo run -p resonanz-assist --release --example train_builtin` (writes `model/model.json`).
 //! With `--eval` it also prints the test-split report and the throughput.
 

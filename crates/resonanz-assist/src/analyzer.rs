@@ -242,6 +242,32 @@ impl Analyzer {
         Category::ALL.into_iter().filter(|c| rule_assigns(lex, &extracted.hits, *c, probs[c.index()])).collect()
     }
 
+    /// What drives the logit of one category: (source, summed contribution) for every word, phrase,
+    /// lexicon group and style signal, largest magnitude first — for reviewing lexicons and errors.
+    pub fn contributions(&self, subject: Option<&str>, text: &str, category: Category) -> Vec<(String, f32)> {
+        let (composed, _) = compose(subject, text);
+        let ex = extract(&self.model.config, &composed);
+        let lex = lexicon();
+        let mut out: Vec<(String, f32)> = Vec::new();
+        for f in &ex.features {
+            let c = self.model.weight(f.index, category.index()) * f.value;
+            let label = match f.origin {
+                Origin::Span(a, b) => surface(&composed, &ex.tokens, a, b).to_lowercase(),
+                Origin::Lexicon(h) => {
+                    let hit = ex.hits[h];
+                    format!("[{}] {}", lex.groups[hit.group].name, surface(&composed, &ex.tokens, hit.start, hit.end))
+                }
+                Origin::Style(name) => format!("<{name}>"),
+            };
+            match out.iter_mut().find(|(l, _)| *l == label) {
+                Some(entry) => entry.1 += c,
+                None => out.push((label, c)),
+            }
+        }
+        out.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        out
+    }
+
     /// The lexicon hits in a message as (group, words as written) — for debugging and review of lexicons.
     pub fn lexicon_hits(subject: Option<&str>, text: &str) -> Vec<(String, String)> {
         let (composed, _) = compose(subject, text);

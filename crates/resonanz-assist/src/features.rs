@@ -76,6 +76,11 @@ pub fn lexicon_feature(config: &FeatureConfig, group: &str, negated: bool) -> u3
     bucket(config, if negated { "neg" } else { "lex" }, group)
 }
 
+/// The feature index of a category group's phrases standing next to a hard negative ([`Hit::context`]).
+pub fn context_feature(config: &FeatureConfig, group: &str) -> u32 {
+    bucket(config, "lexc", group)
+}
+
 /// The feature index of one lexicon entry (or of its negated form).
 pub fn entry_feature(config: &FeatureConfig, key: &str, negated: bool) -> u32 {
     bucket(config, if negated { "nege" } else { "lexe" }, key)
@@ -160,10 +165,14 @@ fn lexicon_features(config: &FeatureConfig, lex: &Lexicon, tokens: &[Token], hit
     for (h, hit) in hits.iter().enumerate() {
         let group = &lex.groups[hit.group];
         let neg = matches!(group.target, Target::Sentiment) && negated(tokens, hit.start);
-        let index = lexicon_feature(config, &group.name, neg);
+        let index =
+            if hit.context { context_feature(config, &group.name) } else { lexicon_feature(config, &group.name, neg) };
         // Repeated hits of one group add a little, not linearly.
         let value = if out[first..].iter().any(|f| f.index == index) { 0.3 } else { 1.0 };
         out.push(Feature { index, value, origin: Origin::Lexicon(h) });
+        if hit.context {
+            continue;
+        }
         let entry = entry_feature(config, lex.entry_key(hit.entry), neg);
         if !out[first..].iter().any(|f| f.index == entry) {
             out.push(Feature { index: entry, value: 1.0, origin: Origin::Lexicon(h) });

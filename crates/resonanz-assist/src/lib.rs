@@ -4,7 +4,8 @@
 //!
 //! The shipped model (`model/model.json`) is a one-vs-rest logistic regression over hashed word, stem,
 //! bigram and character features plus curated lexicon features, trained on the train split of
-//! `data/assist/de-*.jsonl` only (`cargo run -p resonanz-assist --example train_builtin` regenerates it).
+//! `data/assist/de-*.jsonl` and the train-only files `data/assist/train-extra-*.jsonl` — never on the
+//! frozen test split (`cargo run -p resonanz-assist --example train_builtin` regenerates it).
 
 mod affect;
 mod analyzer;

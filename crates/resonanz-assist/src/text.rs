@@ -15,6 +15,8 @@ pub struct Token {
     pub all_caps: bool,
     /// True if the token is a number written with digits.
     pub numeric: bool,
+    /// Sentence number: sentences end at `.`, `!`, `?`, a line break or an emoji.
+    pub sentence: u32,
 }
 
 /// Text cut to at most `max` characters, on a character boundary. Returns whether it was cut.
@@ -78,12 +80,19 @@ pub fn fold(lower: &str) -> String {
 pub fn tokenize(text: &str, max_tokens: usize) -> Vec<Token> {
     let mut tokens = Vec::new();
     let mut start: Option<usize> = None;
+    let (mut sentence, mut boundary) = (0u32, false);
     for (i, c) in text.char_indices() {
         let word_char = c.is_alphanumeric() || (start.is_some() && is_combining(c));
         match (word_char, start) {
-            (true, None) => start = Some(i),
+            (true, None) => {
+                if boundary && !tokens.is_empty() {
+                    sentence += 1;
+                }
+                boundary = false;
+                start = Some(i);
+            }
             (false, Some(s)) => {
-                push_token(&mut tokens, text, s, i);
+                push_token(&mut tokens, text, s, i, sentence);
                 start = None;
                 if tokens.len() >= max_tokens {
                     return tokens;
@@ -91,11 +100,14 @@ pub fn tokenize(text: &str, max_tokens: usize) -> Vec<Token> {
             }
             _ => {}
         }
+        if !word_char && (matches!(c, '.' | '!' | '?' | '\n') || is_emoji(c)) {
+            boundary = true;
+        }
     }
     if let Some(s) = start
         && tokens.len() < max_tokens
     {
-        push_token(&mut tokens, text, s, text.len());
+        push_token(&mut tokens, text, s, text.len(), sentence);
     }
     tokens
 }
@@ -104,7 +116,7 @@ fn is_combining(c: char) -> bool {
     matches!(c as u32, 0x0300..=0x036F | 0x0610..=0x061A | 0x064B..=0x065F | 0x0670 | 0x1AB0..=0x1AFF | 0x20D0..=0x20FF)
 }
 
-fn push_token(tokens: &mut Vec<Token>, text: &str, start: usize, end: usize) {
+fn push_token(tokens: &mut Vec<Token>, text: &str, start: usize, end: usize, sentence: u32) {
     let surface = &text[start..end];
     // Very long "words" are noise (base64, hashes, repeated letters); keep a bounded prefix.
     let (surface, _) = truncate_chars(surface, 40);
@@ -114,7 +126,7 @@ fn push_token(tokens: &mut Vec<Token>, text: &str, start: usize, end: usize) {
     let capitalised = surface.chars().next().is_some_and(char::is_uppercase);
     let all_caps = letters >= 2 && surface.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase);
     let numeric = surface.chars().all(|c| c.is_ascii_digit());
-    tokens.push(Token { surface: surface.to_string(), lower, folded, start, capitalised, all_caps, numeric });
+    tokens.push(Token { surface: surface.to_string(), lower, folded, start, capitalised, all_caps, numeric, sentence });
 }
 
 /// Counts of punctuation and shape signals used by several analysers.
@@ -171,6 +183,13 @@ pub fn is_emoji(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sentences_end_at_punctuation_line_breaks_and_emoji() {
+        let toks = tokenize("Tolle Folge! Papa war da.\nich hab angst 😢 bitte", 100);
+        let ids: Vec<u32> = toks.iter().map(|t| t.sentence).collect();
+        assert_eq!(ids, [0, 0, 1, 1, 1, 2, 2, 2, 3]);
+    }
 
     #[test]
     fn truncates_on_char_boundary() {

@@ -74,7 +74,14 @@ pub struct Hit {
     pub entry: usize,
     pub start: usize,
     pub end: usize,
+    /// A phrase pointing to a category that stands near a hard negative of that category in the same
+    /// sentence ("die Doku über Missbrauch"): it becomes a separate, weaker feature and never assigns.
+    pub context: bool,
 }
+
+/// A hard negative marks a category phrase as in context when both are in one sentence and at most this
+/// many words apart.
+pub const CONTEXT_WINDOW: usize = 12;
 
 /// The parsed lexicon with an index by first word.
 pub struct Lexicon {
@@ -217,7 +224,7 @@ impl Lexicon {
                 if let Some(end) = match_at(&entry.pats, tokens, i) {
                     let overlaps = hits.iter().any(|h| h.group == entry.group && h.end > i);
                     if !overlaps {
-                        hits.push(Hit { group: entry.group, entry: e, start: i, end });
+                        hits.push(Hit { group: entry.group, entry: e, start: i, end, context: false });
                     }
                 }
             }
@@ -237,6 +244,16 @@ impl Lexicon {
             }
             _ => true,
         });
+        // A hard negative nearby in the same sentence puts the phrase in context.
+        let sentence = |i: usize| tokens.get(i).map_or(u32::MAX, |t| t.sentence);
+        for h in &mut hits {
+            if let Target::Category { category, negative: false } = self.groups[h.group].target {
+                h.context = negatives.iter().any(|&(c, s, e)| {
+                    let gap = if e <= h.start { h.start - e } else { s.saturating_sub(h.end) };
+                    c == category && gap <= CONTEXT_WINDOW && sentence(s) == sentence(h.start)
+                });
+            }
+        }
         hits
     }
 }
@@ -258,18 +275,19 @@ fn match_at(pats: &[Pat], tokens: &[Token], i: usize) -> Option<usize> {
 pub const CUE_FLOOR: f32 = 0.01;
 
 /// Whether the lexicon alone assigns `category`: a hit of an assigning (`!`) group, or — for
-/// safeguarding, which is tuned for recall — any curated safeguarding cue except the generic worry words
-/// once the model gives at least [`CUE_FLOOR`]; in both cases only without a hard negative of the category.
+/// safeguarding, which is tuned for recall — a curated safeguarding cue of a non-hint group (not
+/// `*_hint`) once the model gives at least [`CUE_FLOOR`]. A phrase standing next to a hard negative of the
+/// category in the same sentence ([`Hit::context`], "die Doku über Missbrauch") never assigns; a hard
+/// negative elsewhere in the message does not veto a disclosure ("Tolle Doku. Papa schlägt mich.").
 pub fn rule_assigns(lex: &Lexicon, hits: &[Hit], category: Category, probability: f32) -> bool {
     let mut forced = false;
     let mut cue = false;
-    for h in hits {
+    for h in hits.iter().filter(|h| !h.context) {
         let g = &lex.groups[h.group];
         match g.target {
-            Target::Category { category: c, negative: true } if c == category => return false,
             Target::Category { category: c, negative: false } if c == category => {
                 forced |= g.force;
-                cue |= !g.name.ends_with("worry_hint");
+                cue |= !g.name.ends_with("_hint");
             }
             _ => {}
         }

@@ -48,3 +48,28 @@ fn surface_returns_the_written_words() {
     assert_eq!(surface(text, &tokens, 1, 6), "ich weiß, wo ihr wohnt");
     assert_eq!(surface(text, &tokens, 7, 9), "");
 }
+
+fn safeguarding_hits(text: &str) -> Vec<Hit> {
+    let lex = lexicon();
+    let sg =
+        |h: &Hit| lex.groups[h.group].target == Target::Category { category: Category::Safeguarding, negative: false };
+    lex.find(&tokenize(text, 1000)).into_iter().filter(sg).collect()
+}
+
+#[test]
+fn a_hard_negative_only_puts_phrases_of_its_own_sentence_in_context() {
+    let about = safeguarding_hits("Die Doku über Missbrauch in Heimen war wichtig.");
+    assert!(!about.is_empty() && about.iter().all(|h| h.context), "{about:?}");
+    assert!(!rule_assigns(lexicon(), &about, Category::Safeguarding, 0.5));
+    let disclosure =
+        safeguarding_hits("Tolle Doku gestern! Mein Stiefvater schlägt mich und ich darf es niemandem sagen.");
+    assert!(disclosure.iter().any(|h| !h.context), "{disclosure:?}");
+    assert!(rule_assigns(lexicon(), &disclosure, Category::Safeguarding, 0.0));
+}
+
+#[test]
+fn weak_hints_alone_do_not_assign_safeguarding() {
+    let hits = safeguarding_hits("Ich habe ein Geheimnis: ich will Moderatorin werden.");
+    assert!(!hits.is_empty(), "the hint should still be a feature");
+    assert!(!rule_assigns(lexicon(), &hits, Category::Safeguarding, 0.5));
+}

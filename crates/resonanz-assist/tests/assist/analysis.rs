@@ -23,6 +23,9 @@ fn safeguarding_disclosures_are_found_and_critical() {
         "Ich will einfach nicht mehr leben. Niemand würde mich vermissen. Danke für Ihre Musik.",
         "ein mann aus einem spiel will dass ich ihm nacktbilder schicke und sagt ich soll es nicht meinen eltern sagen. ich bin 12",
         "Meine Nachbarin ruft nachts um Hilfe, ihr Mann schlägt sie, ich höre die Kinder weinen. Was soll ich tun?",
+        // Indirect: a routine request with a farewell, and a disclosure after praise for a documentary.
+        "Wann wird die Kochsendung vom Montag wiederholt? Ach, egal. Wenn ihr das lest, bin ich schon weg.",
+        "Eure Doku über Delfine war toll. Bei uns zu Hause ist es schlimm, Papa haut mich wenn er getrunken hat.",
     ];
     for text in texts {
         let a = analyzer().analyze(None, text);
@@ -39,6 +42,7 @@ fn hard_negatives_are_not_safeguarding() {
         "Ihre Dokumentation über Missbrauch in Kinderheimen war hervorragend recherchiert. Vielen Dank für diese wichtige Aufklärung.",
         "Der Sketch gestern, das bringt mich um vor Lachen! Bitte mehr davon.",
         "Wann wird der Tatort von Sonntag wiederholt? Die Szene mit dem Messer war spannend.",
+        "Die Reportage über häusliche Gewalt war sehr gut recherchiert, bitte mehr davon.",
     ];
     for text in texts {
         let a = analyzer().analyze(None, text);
