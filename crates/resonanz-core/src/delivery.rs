@@ -74,7 +74,14 @@ impl Core {
                     in_reply_to: message.in_reply_to.clone(),
                     references: message.references.clone(),
                     date: message.date.unwrap_or(message.created_at),
-                    extra_headers: vec![("X-Resonanz-Case".into(), message.case_id.to_string())],
+                    extra_headers: {
+                        let mut h = vec![("X-Resonanz-Case".to_string(), message.case_id.to_string())];
+                        // RFC 3834: an automatic reply says so, so that other robots do not answer it.
+                        if message.author_kind == crate::message::AuthorKind::Automation {
+                            h.push(("Auto-Submitted".into(), "auto-replied".into()));
+                        }
+                        h
+                    },
                 };
                 let raw = match composer.compose(&spec) {
                     Ok(raw) => raw,

@@ -219,14 +219,16 @@ impl Core {
     /// An agent's reply: stored as sent-to-be, with an outbox row and a send job in the same
     /// transaction, so a reply is either fully queued or not at all.
     pub async fn reply(&self, case_id: CaseId, author: UserId, input: ReplyInput) -> CoreResult<(MessageId, OutboxId)> {
-        let text = input.text.trim_end().to_string();
+        // Browsers send CRLF line breaks; stored text and drafts use LF (edit distances compare them).
+        let text = input.text.replace("\r\n", "\n").trim_end().to_string();
         let mut errors = Vec::new();
         if text.trim().is_empty() {
             errors.push(FieldError::new("text", "required", "the reply text is empty"));
         } else if text.chars().count() > MAX_BODY_CHARS {
             errors.push(FieldError::new("text", "too_long", format!("at most {MAX_BODY_CHARS} characters")));
-        } else if let Some(p) =
-            crate::textblocks::placeholders(&text).into_iter().find(|p| crate::textblocks::PLACEHOLDERS.contains(p))
+        } else if let Some(p) = crate::textblocks::placeholders(&text)
+            .into_iter()
+            .find(|p| crate::textblocks::PLACEHOLDERS.contains(p) || *p == crate::textblocks::CHECK_PLACEHOLDER)
         {
             // A text block's placeholder that had no value: the contact must never get `{{…}}`.
             errors.push(FieldError::new(
@@ -284,12 +286,16 @@ impl Core {
             sent_at: None,
         };
         let before_status = case.status;
-        case.status = match input.status {
-            Some(s) => s,
-            None if case.status == CaseStatus::New => CaseStatus::Open,
-            None => case.status,
-        };
-        case.waiting_since = None;
+        // A reply held for approval has not answered anyone yet: status and waiting clock change
+        // when it is approved.
+        if !case.safeguarding {
+            case.status = match input.status {
+                Some(s) => s,
+                None if case.status == CaseStatus::New => CaseStatus::Open,
+                None => case.status,
+            };
+            case.waiting_since = None;
+        }
         case.last_message_at = now;
         case.preview = crate::case::preview_of(&message.text_body);
         case.updated_at = now;
@@ -381,6 +387,14 @@ impl Core {
             case.tags = normalise_tags(&t);
         }
         if let Some(team) = patch.team_id {
+            if case.safeguarding && team != case.team_id {
+                self.require_role(
+                    actor,
+                    |r| r != crate::user::Role::Agent,
+                    "a safeguarding case stays with its team until a supervisor moves it",
+                )
+                .await?;
+            }
             if let Some(id) = team
                 && tx.team(id).await?.is_none()
             {

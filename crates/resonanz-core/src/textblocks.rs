@@ -66,6 +66,10 @@ pub const PLACEHOLDERS: [&str; 8] = [
     "team.name",
 ];
 
+/// The mark a draft leaves where another person's data was removed from a past answer; a reply
+/// that still contains it is refused like an unfilled placeholder.
+pub const CHECK_PLACEHOLDER: &str = "prüfen";
+
 /// The values placeholders are filled with.
 pub type Values = BTreeMap<&'static str, String>;
 

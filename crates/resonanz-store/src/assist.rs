@@ -369,6 +369,8 @@ pub(crate) async fn resolved_cases(
             ORDER BY m.created_at DESC, m.id DESC LIMIT 1) AS answer \
          FROM cases c JOIN contacts k ON k.id = c.contact_id \
          WHERE c.status IN ('resolved', 'closed') AND (c.updated_at > $1 OR (c.updated_at = $1 AND c.id > $2)) \
+         AND c.safeguarding = 0 AND NOT EXISTS (SELECT 1 FROM message_analyses a WHERE a.case_id = c.id \
+            AND (a.categories LIKE '%\"safeguarding\"%' OR a.corrected LIKE '%\"safeguarding\"%')) \
          ORDER BY c.updated_at, c.id LIMIT $3",
     )
     .bind(after_t)

@@ -9,7 +9,7 @@ use anyhow::Context;
 use resonanz_core::assist::{AnalysisOutcome, Analyze, DraftProposal, DraftRecord, ProposeDrafts, ScoredCategory};
 use resonanz_core::error::{CoreError, CoreResult};
 use resonanz_core::ids::CaseId;
-use resonanz_core::message::Direction;
+use resonanz_core::message::{AutoKind, Direction};
 use resonanz_core::service::Core;
 use resonanz_core::textblocks::{self, Tone};
 use resonanz_core::user::User;
@@ -97,15 +97,36 @@ impl DraftService {
 /// The context a drafter needs for a case, read through core.
 pub async fn draft_context(core: &Core, case_id: CaseId, agent: &User) -> CoreResult<Option<DraftContext>> {
     let detail = core.case_detail(case_id).await?;
-    let Some(last_in) = detail.messages.iter().rev().find(|m| m.message.direction == Direction::Inbound) else {
+    // The contact's newest own message (not an out-of-office or a bounce).
+    let Some(last_in) = detail
+        .messages
+        .iter()
+        .rev()
+        .find(|m| m.message.direction == Direction::Inbound && m.message.auto_kind == AutoKind::None)
+    else {
         return Ok(None);
     };
-    let analysis = core.store.message_analysis(last_in.message.id).await?;
-    let categories: Vec<(String, f32)> = match &analysis {
-        Some(a) if a.corrected.is_some() => a.effective_categories().into_iter().map(|c| (c, 1.0)).collect(),
-        Some(a) => a.categories.iter().map(|c| (c.name.clone(), c.confidence)).collect(),
-        None => Vec::new(),
-    };
+    let analyses = core.store.case_analyses(case_id).await?;
+    let analysis = analyses.iter().find(|a| a.message_id == last_in.message.id).cloned();
+    // What the whole case is about: every analysed message counts (a follow-up "Und?" does not make
+    // a complaint or a disclosure disappear), with a person's correction as certain.
+    let mut categories: Vec<(String, f32)> = Vec::new();
+    for a in &analyses {
+        let scored: Vec<(String, f32)> = match &a.corrected {
+            Some(_) => a.effective_categories().into_iter().map(|c| (c, 1.0)).collect(),
+            None => a.categories.iter().map(|c| (c.name.clone(), c.confidence)).collect(),
+        };
+        for (name, confidence) in scored {
+            match categories.iter_mut().find(|(n, _)| *n == name) {
+                Some(entry) => entry.1 = entry.1.max(confidence),
+                None => categories.push((name, confidence)),
+            }
+        }
+    }
+    if detail.case.safeguarding {
+        categories.retain(|(n, _)| n != "safeguarding");
+        categories.push(("safeguarding".into(), 1.0));
+    }
     let contact = detail.contact.as_ref().map(|c| &c.contact);
     let detected = analysis
         .as_ref()
@@ -167,6 +188,33 @@ impl ProposeDrafts for DraftService {
                 Err(e) => tracing::warn!(error = %e, "no machine draft from the LLM"),
             }
         }
+        // A draft built on a case this person may not see is not shown: neither its text nor its
+        // reference may reach them.
+        let mut visible = Vec::new();
+        for d in std::mem::take(&mut proposal.drafts) {
+            let mut ok = true;
+            for source in d.sources.iter().filter(|s| s.kind == resonanz_drafts::SourceKind::Case) {
+                let case = match CaseId::parse(&source.id) {
+                    Some(id) => core.store.case(id).await?,
+                    None => None,
+                };
+                let seen = match &case {
+                    Some(c) => core.can_see(agent, c).await?,
+                    None => false,
+                };
+                if !seen {
+                    ok = false;
+                    break;
+                }
+            }
+            if ok {
+                visible.push(d);
+            }
+        }
+        proposal.drafts = visible;
+        if proposal.drafts.is_empty() && proposal.abstained.is_none() {
+            proposal.abstained = Some("nothing fits that you may see".into());
+        }
         let drafts = proposal
             .drafts
             .iter()
@@ -187,6 +235,9 @@ impl ProposeDrafts for DraftService {
         Ok(DraftProposal { drafts, abstained: proposal.abstained.clone() })
     }
 }
+
+/// Categories whose cases never feed the similar-case index: their answers are too personal.
+const NEVER_INDEXED: [&str; 4] = ["safeguarding", "sensitive", "child", "threat"];
 
 fn to_resolved(c: resonanz_core::assist::ResolvedCaseText) -> ResolvedCase {
     ResolvedCase {
@@ -214,8 +265,13 @@ pub async fn load_resolved(
         let Some(last) = page.last() else { break };
         after = Some((last.resolved_at, last.case_id));
         let n = page.len();
-        let docs: Vec<ResolvedCase> =
-            page.into_iter().filter(|c| !c.answer.trim().is_empty()).map(to_resolved).collect();
+        // Answers to sensitive matters are never reused for someone else.
+        let docs: Vec<ResolvedCase> = page
+            .into_iter()
+            .filter(|c| !c.answer.trim().is_empty())
+            .filter(|c| !c.categories.iter().any(|k| NEVER_INDEXED.contains(&k.as_str())))
+            .map(to_resolved)
+            .collect();
         index.upsert(&docs).map_err(|e| anyhow::anyhow!("indexing resolved cases: {e}"))?;
         total += docs.len();
         if n < 2000 {

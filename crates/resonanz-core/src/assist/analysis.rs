@@ -77,6 +77,10 @@ impl Core {
         let mut tx = self.store.begin().await?;
         let mut case = tx.case(message.case_id).await?.ok_or(CoreError::NotFound("case"))?;
         let before = tx.message_analysis(id).await?;
+        // Checked again inside the transaction: two workers (a lease that ran out) apply it once.
+        if before.as_ref().is_some_and(|a| a.status == AnalysisStatus::Done) {
+            return Ok(());
+        }
         let mut analysis = before.unwrap_or_else(|| MessageAnalysis::pending(id, case.id, now));
         analysis.status = AnalysisStatus::Done;
         analysis.attempts += 1;
@@ -86,7 +90,20 @@ impl Core {
         analysis.model_version = Some(version.clone());
         analysis.updated_at = now;
         tx.upsert_analysis(&analysis).await?;
+        // A person who corrected the categories while the analysis was pending or failing has
+        // decided already: the machine's rows are settled against that correction.
+        let corrected = analysis.corrected.clone();
+        let settled = |assigned: bool, cat: &str| match &corrected {
+            None => (Outcome::Pending, None, None),
+            Some(c) => {
+                let kept = c.iter().any(|x| x == cat);
+                let outcome = if assigned == kept { Outcome::Accepted } else { Outcome::Overridden };
+                let correction = (outcome == Outcome::Overridden).then(|| serde_json::json!({"categories": c}));
+                (outcome, correction, Some(now))
+            }
+        };
         for c in &outcome.categories {
+            let (state, correction, decided_at) = settled(true, &c.name);
             tx.insert_suggestion(&Suggestion {
                 id: SuggestionId::new(now),
                 kind: SuggestionKind::Classification,
@@ -98,21 +115,46 @@ impl Core {
                 category: Some(c.name.clone()),
                 output: serde_json::json!({"category": c.name, "assigned": true}),
                 confidence: c.confidence,
-                outcome: Outcome::Pending,
+                outcome: state,
                 edit_distance: None,
-                correction: None,
+                correction,
                 decided_by: None,
-                decided_at: None,
+                decided_at,
+                created_at: now,
+            })
+            .await?;
+        }
+        for cat in corrected.iter().flatten().filter(|c| !outcome.categories.iter().any(|o| &o.name == *c)) {
+            let (state, correction, decided_at) = settled(false, cat);
+            tx.insert_suggestion(&Suggestion {
+                id: SuggestionId::new(now),
+                kind: SuggestionKind::Classification,
+                case_id: case.id,
+                message_id: Some(id),
+                input_ref: format!("message:{id}"),
+                producer: "assist".into(),
+                producer_version: version.clone(),
+                category: Some(cat.clone()),
+                output: serde_json::json!({"category": cat, "assigned": false}),
+                confidence: 0.0,
+                outcome: state,
+                edit_distance: None,
+                correction,
+                decided_by: None,
+                decided_at,
                 created_at: now,
             })
             .await?;
         }
         let before_case = case.clone();
-        // The case shows what its newest message is about; a person's correction made while the
-        // analysis was failing stands over the machine's result.
-        let person_decided = analysis.corrected.is_some();
+        // The case shows what its newest message is about (an older message analysed late does not
+        // change that); a person's correction stands over the machine's result.
+        let person_decided = corrected.is_some();
         let names = analysis.effective_categories();
-        case.categories = names.clone();
+        let newest = tx.last_inbound_message(case.id).await?.is_none_or(|m| m.id == id);
+        if newest {
+            case.categories = names.clone();
+        }
         tx.append_audit(NewAuditEvent::new(&Actor::System, "message.analysed", "case", case.id, now).after(
             serde_json::json!({
                 "message_id": id,
@@ -140,7 +182,7 @@ impl Core {
             case.updated_at = now;
             tx.update_case(&case).await?;
         }
-        if !person_decided {
+        if !person_decided && newest {
             self.maybe_auto_reply(&mut *tx, &mut case, message, outcome, &version).await?;
         }
         tx.commit().await
@@ -179,6 +221,9 @@ impl Core {
         }
         let mut a =
             tx.message_analysis(id).await?.unwrap_or_else(|| MessageAnalysis::pending(id, message.case_id, now));
+        if a.status == AnalysisStatus::Done {
+            return Err(CoreError::Conflict("the message is analysed already".into()));
+        }
         a.status = AnalysisStatus::Pending;
         a.error = None;
         a.updated_at = now;
@@ -228,7 +273,10 @@ impl Core {
             tx.update_suggestion(&s).await?;
         }
         let version = a.model_version.clone().unwrap_or_else(|| "none".into());
-        for cat in corrected.iter().filter(|c| !rows.iter().any(|s| s.category.as_ref() == Some(*c))) {
+        // Before the machine has run there is nothing it missed: its rows are settled against the
+        // correction when the analysis arrives.
+        let analysed = a.status == AnalysisStatus::Done;
+        for cat in corrected.iter().filter(|c| analysed && !rows.iter().any(|s| s.category.as_ref() == Some(*c))) {
             tx.insert_suggestion(&Suggestion {
                 id: SuggestionId::new(now),
                 kind: SuggestionKind::Classification,

@@ -124,10 +124,21 @@ impl Core {
             return Ok(());
         };
         let now = self.clock.now();
+        // Every message of the case counts: an earlier unanswered complaint is not answered by a
+        // machine because the newest message is a plain question.
+        let others = self.store.case_analyses(case.id).await?;
+        let earlier_never = others.iter().filter(|a| a.message_id != message.id).any(|a| {
+            a.status != super::AnalysisStatus::Done
+                || a.effective_categories().iter().any(|c| NEVER_AUTOMATIC.contains(&c.as_str()))
+        });
         let blocked = if case.safeguarding {
             Some("the case is under the safeguarding protocol")
         } else if outcome.categories.iter().any(|c| NEVER_AUTOMATIC.contains(&c.name.as_str())) {
             Some("the message has a category that a person must answer")
+        } else if earlier_never {
+            Some("an earlier message of the case is not analysed or has a category that a person must answer")
+        } else if case.status != CaseStatus::New || case.owner_id.is_some() {
+            Some("a person is working on the case already")
         } else if message.auto_kind != AutoKind::None {
             Some("the message is itself automatic")
         } else if tx.count_outbound(case.id).await? > 0 {

@@ -152,6 +152,9 @@ impl Core {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let mut s = tx.suggestion(id).await?.ok_or(CoreError::NotFound("suggestion"))?;
+        if s.kind != SuggestionKind::Draft {
+            return Err(CoreError::Conflict("only drafts are discarded; correct categories instead".into()));
+        }
         if s.outcome != Outcome::Pending {
             return Err(CoreError::Conflict(format!("the suggestion was {} already", s.outcome.as_str())));
         }

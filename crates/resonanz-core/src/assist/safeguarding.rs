@@ -189,6 +189,9 @@ impl Core {
         if reason.is_empty() {
             return Err(CoreError::invalid("reason", "required", "say why the protocol ends"));
         }
+        if reason.chars().count() > crate::workspace::MAX_NOTE_CHARS {
+            return Err(CoreError::invalid("reason", "too_long", "the reason is too long"));
+        }
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let mut case = tx.case(case_id).await?.ok_or(CoreError::NotFound("case"))?;
@@ -219,6 +222,9 @@ impl Core {
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(CoreError::invalid("reason", "required", "say why the reply must not go out"));
+        }
+        if reason.chars().count() > crate::workspace::MAX_NOTE_CHARS {
+            return Err(CoreError::invalid("reason", "too_long", "the reason is too long"));
         }
         self.decide_approval(message_id, by, ApprovalStatus::Rejected, Some(reason)).await
     }
@@ -265,6 +271,17 @@ impl Core {
             outbox.status = OutboxStatus::Pending;
             tx.update_outbox(&outbox).await?;
             tx.enqueue_job(&NewJob::of(&SendMail { outbox_id: outbox.id }, now)).await?;
+            // Now the contact is answered: the waiting clock stops and the deadline is met.
+            let mut answered = case.clone();
+            answered.waiting_since = None;
+            answered.sla_due_at = None;
+            if answered.status == crate::case::CaseStatus::New {
+                answered.status = crate::case::CaseStatus::Open;
+            }
+            if answered != case {
+                answered.updated_at = now;
+                tx.update_case(&answered).await?;
+            }
             "message.approved"
         } else {
             outbox.status = OutboxStatus::Cancelled;

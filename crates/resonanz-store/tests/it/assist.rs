@@ -535,6 +535,7 @@ async fn resolved_cases_give_question_and_last_answer(db: Db) {
     assert_eq!(all.iter().map(|r| r.case_id).collect::<Vec<_>>(), [a, b], "resolved only, oldest first");
     assert_eq!(all[0].question, "Wo finde ich die Folge 12?");
     assert!(all[0].answer.starts_with("Jetzt ist sie wieder online."), "{}", all[0].answer);
+    assert!(!all[0].answer.contains("\n-- \n"), "the signature is not part of the answer");
     assert_eq!((all[0].subject.as_str(), all[0].contact_name.as_str()), ("Mediathek", "Zora Zeller"));
     assert_eq!(all[0].number, case(&t, a).await.number);
     assert_eq!(all[1].question, "Gibt es Untertitel?");

@@ -20,15 +20,15 @@ const BODY: &str = "Ein Kind aus der Kindersendung hat geschrieben, dass es zu H
 
 /// The people of an installation: an admin, a supervisor, the two members of the safeguarding
 /// team and an agent outside it.
-struct Staff {
-    admin: User,
-    supervisor: User,
-    members: [User; 2],
-    outsider: User,
-    team: TeamId,
+pub(crate) struct Staff {
+    pub admin: User,
+    pub supervisor: User,
+    pub members: [User; 2],
+    pub outsider: User,
+    pub team: TeamId,
 }
 
-async fn staff(t: &TestCore, sla_minutes: i64, configure_team: bool) -> Staff {
+pub(crate) async fn staff(t: &TestCore, sla_minutes: i64, configure_team: bool) -> Staff {
     let admin = user(t, "ada.admin@resonanz.test", "Ada Admin", Role::Admin).await;
     let supervisor = user(t, "sven.supervisor@resonanz.test", "Sven Supervisor", Role::Supervisor).await;
     let karla = user(t, "karla.kinderschutz@resonanz.test", "Karla Kinderschutz", Role::Agent).await;
@@ -67,7 +67,7 @@ fn sorted(users: &[&User]) -> Vec<String> {
 }
 
 /// A case the analysis put under the protocol; its analysis and system mail jobs are drained.
-async fn safeguarding_case(t: &TestCore) -> CaseId {
+pub(crate) async fn safeguarding_case(t: &TestCore) -> CaseId {
     let (case_id, mid) = mail(t, "besorgt@example.de", "Bea Besorgt", "Bitte helfen Sie", BODY).await;
     t.core.analyze_message(mid, &fake(&[("safeguarding", 0.93), ("child", 0.8)])).await.unwrap();
     drain(t).await;
@@ -106,7 +106,7 @@ async fn safeguarding_escalates_to_the_team_and_tells_people(db: Db) {
     assert_eq!(c.sla_due_at, Some(t.clock.now() + Duration::minutes(60)));
     assert_eq!(c.categories, ["safeguarding", "child"]);
     assert!(
-        c.escalation_reason.as_deref().unwrap_or_default().starts_with("Safeguarding:"),
+        c.escalation_reason.as_deref().unwrap_or_default().starts_with("Kinderschutz:"),
         "{:?}",
         c.escalation_reason
     );
@@ -247,13 +247,12 @@ async fn replies_on_safeguarding_cases_need_a_second_person(db: Db) {
     assert!(matches!(late, Err(CoreError::Conflict(_))), "{late:?}");
     assert_eq!(t.store.outbox(outbox2).await.unwrap().unwrap().status, OutboxStatus::Cancelled);
 
-    // Resolved, the case feeds the similar-case index: its answer is what the contact got.
+    // Resolved, a safeguarding case never feeds the similar-case index: its answers are never
+    // proposed to anyone else.
     let patch = CasePatch { status: Some(CaseStatus::Resolved), ..Default::default() };
     t.core.update_case(case_id, &Actor::User(karla.id), patch).await.unwrap();
     let resolved = t.store.resolved_cases(None, 10).await.unwrap();
-    assert_eq!((resolved[0].case_id, resolved[0].question.as_str()), (case_id, BODY));
-    assert!(resolved[0].answer.starts_with("Wir kümmern uns sofort darum."), "{}", resolved[0].answer);
-    assert!(!resolved[0].answer.contains("\n-- \n"), "the signature is not part of the answer");
+    assert!(resolved.iter().all(|r| r.case_id != case_id), "{resolved:?}");
 }
 db_test!(replies_on_safeguarding_cases_need_a_second_person, replies_on_safeguarding_cases_need_a_second_person);
 

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod assist;
+mod assist_rules;
 mod assist_safeguarding;
 mod audit;
 mod cases;

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use axum::Extension;
 use axum::Json;
 use axum::extract::{Query, State};
+use chrono::Datelike;
 use chrono::{Duration, NaiveDate};
 use resonanz_core::assist::{
     AUTO_REPLY_CATEGORIES, AssistSettings, AutoReplyRuleInput, LedgerBucket, LedgerRow, NEVER_AUTOMATIC,
@@ -36,11 +37,14 @@ pub struct LedgerQuery {
 /// A point in time from `2026-03-02` (that day's start, UTC, or the next day's for an end) or
 /// RFC 3339.
 fn parse_time(raw: &str, end: bool) -> Option<Timestamp> {
-    if let Ok(d) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+    let t = if let Ok(d) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
         let d = if end { d.succ_opt()? } else { d };
-        return Some(d.and_hms_opt(0, 0, 0)?.and_utc());
-    }
-    chrono::DateTime::parse_from_rfc3339(raw).ok().map(|t| t.to_utc())
+        d.and_hms_opt(0, 0, 0)?.and_utc()
+    } else {
+        chrono::DateTime::parse_from_rfc3339(raw).ok()?.to_utc()
+    };
+    // Years far outside the ledger's life would overflow date arithmetic: refused as invalid.
+    (1970..=9999).contains(&t.year()).then_some(t)
 }
 
 /// Reads `from`, `to` (dates are inclusive days; by default the 90 days up to the end of today)
@@ -57,7 +61,7 @@ pub fn parse_ledger_query(q: &HashMap<String, String>, now: Timestamp) -> Result
     // By default until the end of today (UTC), so that what happened today counts.
     let end_of_today = now.date_naive().succ_opt().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|d| d.and_utc());
     let to = time("to", true, end_of_today.unwrap_or(now));
-    let from = time("from", false, to - Duration::days(DEFAULT_LEDGER_DAYS));
+    let from = time("from", false, to.checked_sub_signed(Duration::days(DEFAULT_LEDGER_DAYS)).unwrap_or(to));
     let bucket = match non_empty(q, "bucket") {
         None => LedgerBucket::default(),
         Some(raw) => LedgerBucket::parse(raw).unwrap_or_else(|| {
@@ -92,8 +96,8 @@ pub async fn ledger(
     Extension(AuthUser(user)): Extension<AuthUser>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<LedgerDto>> {
-    let lq = parse_ledger_query(&q, state.core.clock.now()).map_err(ApiError::validation)?;
     require_manager(&user)?;
+    let lq = parse_ledger_query(&q, state.core.clock.now()).map_err(ApiError::validation)?;
     let rows: Vec<LedgerRow> = state.core.ledger_stats(lq.from, lq.to, lq.bucket).await?;
     Ok(Json(LedgerDto {
         from: rfc3339(lq.from),

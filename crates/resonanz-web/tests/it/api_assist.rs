@@ -76,11 +76,10 @@ async fn analysis_and_correction(db: Db) {
     assert_eq!(d["categories"], json!(["complaint", "sensitive"]));
     assert_eq!(d["messages"][0]["analysis"]["corrected"], json!(["complaint", "sensitive"]));
 
-    // Analyse again: queued, then done with the worker's next run.
+    // A done analysis is not run again (that would count its suggestions twice): retrying is for
+    // failures.
     let r = call(&app, Method::POST, &format!("/api/v1/messages/{msg}/analysis/retry"), &app.token, None).await;
-    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
-    assert_eq!(r.json()["status"], "pending");
-    analyse(&app, msg, &FakeAnalyzer::new(&[("question", 0.7)])).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
     assert_eq!(app.get(&path).await.json()["status"], "done");
 
     // A note has no analysis; unknown and malformed ids are 404.

@@ -113,3 +113,53 @@ async fn train_uses_the_corrections_in_the_database(db: Db) {
 }
 
 db_test!(train_uses_the_corrections_in_the_database, train_uses_the_corrections_in_the_database);
+
+/// Similar-case drafts only come from cases the person may see, and never from sensitive ones.
+async fn similar_case_drafts_respect_visibility_and_sensitivity(db: Db) {
+    use resonanz_core::service::{CasePatch, ReplyInput};
+    use resonanz_core::user::{Actor, Role};
+    let t = TestCore::new(db).await;
+    let src = MailSource { label: "t".into(), mailbox_id: None };
+    let outsider =
+        t.core.create_user(&Actor::System, "otto@resonanz.test", "Otto Außen", Role::Agent, "x".into()).await.unwrap();
+    let team = t.core.create_team(&Actor::System, "Technik", &[t.agent.id]).await.unwrap().team.id;
+    let question = "Seit dem Sendersuchlauf fehlt auf meinem Fernseher der Kanal, DVB-T2 Empfang geht nicht mehr.";
+    let answer =
+        "Bitte starten Sie einen neuen Sendersuchlauf im Menü Ihres Fernsehers, danach ist der Kanal wieder da.";
+    // Two resolved cases with the same question: one of the team's, one about a sensitive matter.
+    let mut resolved = Vec::new();
+    for (who, team_id, sensitive) in [("a@example.de", Some(team), false), ("b@example.de", None, true)] {
+        let mail = resonanz_testkit::mail::inbound(who, "Kunde", "Empfang", question);
+        let id = t.core.ingest_mail(&src, b"x", Ok(mail)).await.unwrap().case_id.unwrap();
+        let m = t.core.case_detail(id).await.unwrap().messages[0].message.id;
+        let categories = if sensitive { vec!["sensitive".to_string()] } else { vec!["question".to_string()] };
+        t.core.correct_categories(m, t.agent.id, &categories).await.unwrap();
+        t.core.reply(id, t.agent.id, ReplyInput { text: answer.into(), ..Default::default() }).await.unwrap();
+        let patch = CasePatch {
+            status: Some(resonanz_core::case::CaseStatus::Resolved),
+            team_id: Some(team_id),
+            ..Default::default()
+        };
+        t.core.update_case(id, &Actor::System, patch).await.unwrap();
+        resolved.push(id);
+    }
+    let service = DraftService::new(&AssistArgs::default()).unwrap();
+    let (_, indexed) = resonanz::assist::load_resolved(&t.core, &service.index, None).await.unwrap();
+    assert_eq!(indexed, 1, "the sensitive case is not indexed");
+
+    let mail = resonanz_testkit::mail::inbound("c@example.de", "Neue Kundin", "Kein Empfang", question);
+    let case_id = t.core.ingest_mail(&src, b"x", Ok(mail)).await.unwrap().case_id.unwrap();
+    let from_case = |p: &resonanz_core::assist::DraftProposal| {
+        p.drafts.iter().filter(|d| d.output["kind"] == "similar_case").count()
+    };
+    let member = service.propose(&t.core, case_id, &t.agent).await.unwrap();
+    assert_eq!(from_case(&member), 1, "a team member gets the team's answer: {member:?}");
+    assert!(member.drafts.iter().all(|d| !d.output.to_string().contains(&resolved[1].to_string())));
+    let other = service.propose(&t.core, case_id, &outsider).await.unwrap();
+    assert_eq!(from_case(&other), 0, "someone outside the team does not: {other:?}");
+}
+
+db_test!(
+    similar_case_drafts_respect_visibility_and_sensitivity,
+    similar_case_drafts_respect_visibility_and_sensitivity
+);
