@@ -36,8 +36,8 @@ fn options() -> TrainOptions {
     if let Some(v) = env("BIGRAMS") {
         opts.config.bigrams = v > 0.0;
     }
-    if let Some(v) = env("SG_RECALL") {
-        opts.safeguarding_recall = v;
+    if let Some(v) = env("SG_PRECISION") {
+        opts.safeguarding_min_precision = v;
     }
     if let Some(v) = env("SEED") {
         opts.seed = v as u64;

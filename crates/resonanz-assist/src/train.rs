@@ -21,11 +21,9 @@ pub struct TrainOptions {
     pub seed: u64,
     /// Folds for choosing thresholds (2 or more; fewer examples than folds → default thresholds).
     pub folds: u32,
-    /// Safeguarding threshold: the highest one whose cross-validated recall reaches this (with
-    /// cross-validated precision at least 0.5; if no threshold manages both, the best recall that does).
-    /// The default 0.99 leaves a margin over the 0.98 aimed at: in nested cross-validation the threshold
-    /// at exactly 0.98 reached only about 0.96 on the held-out folds.
-    pub safeguarding_recall: f32,
+    /// Safeguarding is recall first: its threshold is the lowest whose cross-validated precision (on
+    /// mail with a real category mix, see `Example::enriched`) is at least this with 90 % confidence.
+    pub safeguarding_min_precision: f32,
     /// Weights with absolute value below this are dropped from the stored model.
     pub prune: f32,
     /// SGD runs with different shuffles whose weights are averaged (less variance, same model size).
@@ -42,7 +40,7 @@ impl Default for TrainOptions {
             learning_rate: 0.2,
             seed: 20_261_101,
             folds: 5,
-            safeguarding_recall: 0.99,
+            safeguarding_min_precision: 0.5,
             prune: 0.02,
             l2: 0.02,
             runs: 1,
@@ -61,6 +59,8 @@ struct Row {
     fold: u32,
     /// Lexicon hits, to apply the lexicon rule when choosing thresholds.
     hits: Vec<Hit>,
+    /// Counts when thresholds are chosen (not from an enriched file; see [`Example::enriched`]).
+    calibrates: bool,
 }
 
 /// Features (bucket, value), lexicon hits and the example they came from.
@@ -181,6 +181,7 @@ fn row(e: &Example, features: Vec<(u32, f32)>, hits: Vec<Hit>, folds: u32) -> Ro
         has_urgency: urgency.is_some(),
         weight: e.weight.clamp(0.0, 100.0),
         fold,
+        calibrates: !e.enriched,
         hits,
     }
 }
@@ -272,9 +273,6 @@ fn priors(config: &FeatureConfig, buckets: &[u32]) -> Vec<f32> {
 
 /// Share of a group's prior weight that its phrases keep next to a hard negative.
 const CONTEXT_PRIOR: f32 = 0.25;
-
-/// The recall-first threshold must keep at least this cross-validated precision.
-const MIN_PRECISION: f32 = 0.5;
 
 /// Minimal deterministic PRNG (SplitMix64) for shuffling.
 struct SplitMix(u64);
@@ -403,9 +401,20 @@ fn sgd_run(
     w
 }
 
+/// The lower end of the Wilson score interval of a proportion `p` measured on `n` trials.
+fn wilson_lower(p: f32, n: f32, z: f32) -> f32 {
+    if n <= 0.0 {
+        return 0.0;
+    }
+    let z2 = z * z;
+    let centre = p + z2 / (2.0 * n);
+    let spread = z * ((p * (1.0 - p) + z2 / (4.0 * n)) / n).sqrt();
+    (centre - spread) / (1.0 + z2 / n)
+}
+
 /// Chooses the threshold of one output from out-of-fold probabilities: the middle of the best-F1
-/// plateau, or for safeguarding the highest threshold whose recall reaches the target with precision
-/// at least [`MIN_PRECISION`] (failing that, the best recall with that precision; failing that, best F2).
+/// plateau, or for safeguarding the lowest threshold whose precision is surely at least
+/// `TrainOptions::safeguarding_min_precision` (failing that, best F2).
 fn choose_threshold(
     rows: &[Row],
     oof: &[[f32; OUTPUTS]],
@@ -413,7 +422,11 @@ fn choose_threshold(
     recall_first: bool,
     opts: &TrainOptions,
 ) -> (f32, CvStat) {
-    let support = rows.iter().filter(|r| r.targets[o] > 0.5).count();
+    // Thresholds are chosen on mail with a real category mix; only if there is none (or too little),
+    // on everything.
+    let real = rows.iter().filter(|r| r.calibrates && r.targets[o] > 0.5).count() >= 3;
+    let counts = |r: &Row| r.calibrates || !real;
+    let support = rows.iter().filter(|r| counts(r) && r.targets[o] > 0.5).count();
     let category = Category::ALL.get(o).copied();
     let lex = lexicon();
     // Rows the lexicon rule assigns regardless of the threshold (categories only).
@@ -421,7 +434,7 @@ fn choose_threshold(
         rows.iter().zip(oof).map(|(r, p)| category.is_some_and(|c| rule_assigns(lex, &r.hits, c, p[o]))).collect();
     let stat_at = |t: f32| {
         let (mut tp, mut fp, mut fn_) = (0.0f32, 0.0f32, 0.0f32);
-        for ((r, p), rule) in rows.iter().zip(oof).zip(&ruled) {
+        for ((r, p), rule) in rows.iter().zip(oof).zip(&ruled).filter(|((r, _), _)| counts(r)) {
             match (p[o] >= t || *rule, r.targets[o] > 0.5) {
                 (true, true) => tp += 1.0,
                 (true, false) => fp += 1.0,
@@ -446,16 +459,22 @@ fn choose_threshold(
         return (0.5, stat(0.5));
     }
     if recall_first {
-        // Recall first, as long as precision stays at least MIN_PRECISION: the highest threshold whose
-        // recall reaches the target; if none does, the highest threshold with the best reachable recall.
-        let sane: Vec<(f32, f32)> = grid
-            .iter()
-            .map(|&t| (t, stat_at(t)))
-            .filter(|(_, (p, _, _))| *p >= MIN_PRECISION)
-            .map(|(t, (_, r, _))| (t, r))
-            .collect();
-        let target = opts.safeguarding_recall.min(sane.iter().map(|s| s.1).fold(0.0, f32::max));
-        if let Some(&(t, _)) = sane.iter().rev().find(|(_, r)| *r >= target && *r > 0.0) {
+        // Recall first: the lowest threshold — the most recall — whose precision is at least the
+        // floor (0.5 by default) with a margin for how few examples measured it (the lower bound of the
+        // Wilson interval at z = 1.28, i.e. 90 % one-sided). The highest threshold that still reaches
+        // a recall target sits at the edge where recall falls, and held-out mail finds that edge.
+        let lower_bound = |t: f32| {
+            let (p, _, _) = stat_at(t);
+            let predicted = rows
+                .iter()
+                .zip(oof)
+                .zip(&ruled)
+                .filter(|((r, _), _)| counts(r))
+                .filter(|((_, q), rule)| q[o] >= t || **rule)
+                .count() as f32;
+            wilson_lower(p, predicted, 1.28)
+        };
+        if let Some(&t) = grid.iter().find(|&&t| lower_bound(t) >= opts.safeguarding_min_precision) {
             return (t, stat(t));
         }
     }
