@@ -41,6 +41,11 @@ pub async fn run_one_with(core: &Core, transport: &dyn MailTransport, analyzer: 
             {
                 core.give_up_outbox(j.outbox_id, &err).await?;
             }
+            if job.name == AnalyzeMessage::NAME
+                && let Ok(j) = job.decode::<AnalyzeMessage>()
+            {
+                core.analysis_gave_up(j.message_id, &err).await?;
+            }
             core.store.fail_job(job.id, now, &err).await?
         }
     }

@@ -211,6 +211,34 @@ impl Core {
         tx.commit().await
     }
 
+    /// The worker gave up on an analysis: supervisors and administrators are told, because a
+    /// message nobody analysed may be one that needed the safeguarding protocol.
+    pub async fn analysis_gave_up(&self, id: MessageId, error: &str) -> CoreResult<()> {
+        let now = self.clock.now();
+        let Some(a) = self.store.message_analysis(id).await? else { return Ok(()) };
+        let case = self.store.case(a.case_id).await?.ok_or(CoreError::NotFound("case"))?;
+        let users = self.store.list_users().await?;
+        let mut tx = self.store.begin().await?;
+        let body = format!("{} Analyse endgültig fehlgeschlagen – bitte selbst lesen: {error}", case.reference());
+        for u in users.iter().filter(|u| u.active && u.role != crate::user::Role::Agent) {
+            tx.insert_notification(&crate::workspace::Notification::new(
+                u.id,
+                "analysis_failed",
+                Some(case.id),
+                None,
+                body.clone(),
+                now,
+            ))
+            .await?;
+        }
+        tx.append_audit(
+            NewAuditEvent::new(&Actor::System, "message.analysis_gave_up", "case", case.id, now)
+                .after(serde_json::json!({"message_id": id, "error": error})),
+        )
+        .await?;
+        tx.commit().await
+    }
+
     /// Queues an analysis again (after a failure, or to re-run it with a new model).
     pub async fn retry_analysis(&self, id: MessageId, actor: &Actor) -> CoreResult<MessageAnalysis> {
         let now = self.clock.now();

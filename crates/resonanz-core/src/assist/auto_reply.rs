@@ -56,7 +56,26 @@ pub fn disclosure(language: &str) -> &'static str {
     }
 }
 
+/// At most one automatic reply per contact in this time: a robot that writes back in new threads
+/// does not start a conversation between machines.
+pub const AUTO_REPLY_PER_CONTACT: chrono::Duration = chrono::Duration::hours(24);
+
 impl Core {
+    /// Whether the contact's other cases forbid an automatic reply: one of them is under the
+    /// safeguarding protocol, or was answered automatically within [`AUTO_REPLY_PER_CONTACT`].
+    async fn contact_blocks_automation(&self, case: &Case, now: Timestamp) -> CoreResult<Option<&'static str>> {
+        let filter = crate::case::CaseFilter { contact_id: Some(case.contact_id), limit: 200, ..Default::default() };
+        for other in self.store.list_cases(&filter).await?.iter().filter(|c| c.id != case.id) {
+            if other.safeguarding {
+                return Ok(Some("the contact has a case under the safeguarding protocol"));
+            }
+            if other.tags.iter().any(|t| t == AUTO_TAG) && now - other.created_at < AUTO_REPLY_PER_CONTACT {
+                return Ok(Some("the contact was answered automatically in the last 24 hours"));
+            }
+        }
+        Ok(None)
+    }
+
     pub async fn auto_reply_rules(&self) -> CoreResult<Vec<AutoReplyRule>> {
         self.store.auto_reply_rules().await
     }
@@ -139,6 +158,8 @@ impl Core {
             Some("an earlier message of the case is not analysed or has a category that a person must answer")
         } else if case.status != CaseStatus::New || case.owner_id.is_some() {
             Some("a person is working on the case already")
+        } else if let Some(reason) = self.contact_blocks_automation(case, now).await? {
+            Some(reason)
         } else if message.auto_kind != AutoKind::None {
             Some("the message is itself automatic")
         } else if tx.count_outbound(case.id).await? > 0 {

@@ -150,3 +150,37 @@ async fn a_correction_before_the_analysis_settles_its_rows(db: Db) {
     assert!(matches!(t.core.retry_analysis(mid, &Actor::System).await, Err(CoreError::Conflict(_))));
 }
 db_test!(a_correction_before_the_analysis_settles_its_rows, a_correction_before_the_analysis_settles_its_rows);
+
+async fn automatic_replies_are_rare_per_contact_and_never_beside_safeguarding(db: Db) {
+    let t = TestCore::new(db).await;
+    let admin = user(&t, "ada.admin@resonanz.test", "Ada Admin", Role::Admin).await;
+    text_block(&t, &admin, "eingang", "Guten Tag, danke für Ihre Nachricht.").await;
+    t.core.set_auto_reply_rule(&Actor::User(admin.id), rule("question", 0.6, "eingang")).await.unwrap();
+    let question = fake(&[("question", 0.95)]);
+
+    // A robot (or a person) writing new threads: one automatic reply a day.
+    let (first, m1) = mail(&t, "bot@example.de", "Bot", "Frage 1", "Wann läuft die Sendung?").await;
+    t.core.analyze_message(m1, &question).await.unwrap();
+    assert_eq!(outbound(&t, first).await.len(), 1);
+    t.clock.advance(Duration::hours(1));
+    let (second, m2) = mail(&t, "bot@example.de", "Bot", "Frage 2", "Wann läuft die nächste Sendung?").await;
+    t.core.analyze_message(m2, &question).await.unwrap();
+    assert!(outbound(&t, second).await.is_empty(), "the second within a day goes to a person");
+    t.clock.advance(Duration::hours(24));
+    let (third, m3) = mail(&t, "bot@example.de", "Bot", "Frage 3", "Und wann die übernächste?").await;
+    t.core.analyze_message(m3, &question).await.unwrap();
+    assert_eq!(outbound(&t, third).await.len(), 1, "a day later again");
+
+    // Someone with a case under the safeguarding protocol is never answered by a machine.
+    let (sg, s1) = mail(&t, "lea@example.de", "Lea", "hilfe", "Zuhause ist es schlimm.").await;
+    t.core.analyze_message(s1, &fake(&[("safeguarding", 0.9)])).await.unwrap();
+    assert!(case(&t, sg).await.safeguarding);
+    let (other, o1) = mail(&t, "lea@example.de", "Lea", "Sendung", "Wann kommt die Folge?").await;
+    t.core.analyze_message(o1, &question).await.unwrap();
+    assert!(outbound(&t, other).await.is_empty());
+    assert!(actions(&t, other).await.contains(&"assist.auto_reply_blocked".to_string()));
+}
+db_test!(
+    automatic_replies_are_rare_per_contact_and_never_beside_safeguarding,
+    automatic_replies_are_rare_per_contact_and_never_beside_safeguarding
+);

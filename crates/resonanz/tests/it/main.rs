@@ -2,8 +2,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod assist_app;
 mod assist_e2e;
-mod assist_llm;
 mod browser;
 mod cli;
 mod live_multi;

@@ -1,4 +1,4 @@
-//! Machine drafts through the application's drafting service against a small OpenAI-compatible
+//! Assist in the application: machine drafts through the drafting service against a small OpenAI-compatible
 //! endpoint this test starts: personal data never reaches the endpoint, the draft is labelled as
 //! machine-drafted, and the ledger records the model.
 
@@ -162,4 +162,49 @@ async fn similar_case_drafts_respect_visibility_and_sensitivity(db: Db) {
 db_test!(
     similar_case_drafts_respect_visibility_and_sensitivity,
     similar_case_drafts_respect_visibility_and_sensitivity
+);
+
+struct Broken;
+
+impl resonanz_core::assist::Analyze for Broken {
+    fn version(&self) -> String {
+        "broken".into()
+    }
+    fn analyze(&self, _: &str, _: &str) -> resonanz_core::assist::AnalysisOutcome {
+        panic!("model file damaged")
+    }
+}
+
+/// An analysis that keeps failing is retried with backoff by the worker; the message is in the
+/// inbox all along, and when the worker gives up, supervisors are told to read it themselves.
+async fn a_failing_analysis_is_retried_then_supervisors_are_told(db: Db) {
+    use resonanz_core::Clock;
+    use resonanz_core::assist::AnalysisStatus;
+    use resonanz_core::jobs::{AnalyzeMessage, Job};
+    use resonanz_core::user::{Actor, Role};
+    let t = TestCore::new(db).await;
+    let supervisor =
+        t.core.create_user(&Actor::System, "sue@resonanz.test", "Sue", Role::Supervisor, "x".into()).await.unwrap();
+    let src = MailSource { label: "t".into(), mailbox_id: None };
+    let mail = resonanz_testkit::mail::inbound("k@example.de", "K", "Frage", "Wann läuft die Sendung?");
+    let case_id = t.core.ingest_mail(&src, b"x", Ok(mail)).await.unwrap().case_id.unwrap();
+    let message_id = t.core.case_detail(case_id).await.unwrap().messages[0].message.id;
+    let transport = resonanz::adapters::SmtpTransport;
+    for attempt in 1..=AnalyzeMessage::MAX_ATTEMPTS {
+        assert!(resonanz::worker::run_one_with(&t.core, &transport, &Broken).await.unwrap(), "attempt {attempt}");
+        let a = t.store.message_analysis(message_id).await.unwrap().unwrap();
+        assert_eq!((a.status, a.attempts), (AnalysisStatus::Failed, attempt));
+        assert!(a.error.as_deref().unwrap_or_default().contains("model file damaged"));
+        t.clock.advance(resonanz_core::jobs::backoff(attempt) + chrono::Duration::seconds(1));
+    }
+    assert!(!resonanz::worker::run_one_with(&t.core, &transport, &Broken).await.unwrap(), "given up");
+    let told = t.store.notifications(supervisor.id, 10).await.unwrap();
+    assert!(told.iter().any(|n| n.kind == "analysis_failed" && n.case_id == Some(case_id)), "{told:?}");
+    assert!(t.store.notifications(t.agent.id, 10).await.unwrap().iter().all(|n| n.kind != "analysis_failed"));
+    let _ = t.clock.now();
+}
+
+db_test!(
+    a_failing_analysis_is_retried_then_supervisors_are_told,
+    a_failing_analysis_is_retried_then_supervisors_are_told
 );
