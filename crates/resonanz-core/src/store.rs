@@ -267,4 +267,6 @@ pub trait Tx: Send {
     async fn set_setting(&mut self, key: &str, value: &str, at: Timestamp) -> CoreResult<()>;
     /// How many outbound messages (sent, queued or held) a case has.
     async fn count_outbound(&mut self, case: CaseId) -> CoreResult<i64>;
+    /// The outbox rows of a case's messages that are still `pending` and were never attempted.
+    async fn unsent_outbox(&mut self, case: CaseId) -> CoreResult<Vec<OutboxEntry>>;
 }

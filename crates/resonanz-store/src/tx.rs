@@ -766,4 +766,14 @@ impl Tx for SqlTx {
     async fn count_outbound(&mut self, case: CaseId) -> CoreResult<i64> {
         crate::assist::count_outbound(&mut self.tx, case).await
     }
+    async fn unsent_outbox(&mut self, case: CaseId) -> CoreResult<Vec<OutboxEntry>> {
+        let cols: Vec<String> = rows::OUTBOX_COLS.split(", ").map(|c| format!("o.{c}")).collect();
+        let sql = format!(
+            "SELECT {} FROM outbox o JOIN messages m ON m.id = o.message_id \
+             WHERE m.case_id = $1 AND o.status = 'pending' AND o.attempts = 0 ORDER BY o.created_at",
+            cols.join(", ")
+        );
+        let found = sqlx::query(&sql).bind(case.to_string()).fetch_all(&mut *self.tx).await.map_err(db_err)?;
+        found.iter().map(rows::outbox).collect::<Result<_, _>>().map_err(db_err)
+    }
 }

@@ -122,6 +122,30 @@ impl Core {
             })
             .await?;
         }
+        // Replies queued before the protocol started and not yet attempted wait for approval too.
+        for mut entry in tx.unsent_outbox(case.id).await? {
+            let Some(message) = tx.message(entry.message_id).await? else { continue };
+            let Some(author) = message.author_user_id else {
+                // An automatic reply: never on a safeguarding case.
+                entry.status = OutboxStatus::Cancelled;
+                tx.update_outbox(&entry).await?;
+                continue;
+            };
+            entry.status = OutboxStatus::Held;
+            tx.update_outbox(&entry).await?;
+            tx.insert_approval(&Approval {
+                message_id: message.id,
+                case_id: case.id,
+                outbox_id: entry.id,
+                requested_by: author,
+                requested_at: now,
+                status: ApprovalStatus::Pending,
+                decided_by: None,
+                decided_at: None,
+                reason: None,
+            })
+            .await?;
+        }
         let body = format!("{} Kinderschutz/Gefährdung: {} — {}", case.reference(), case.subject, reason);
         for user in self.safeguarding_recipients(settings, actor).await? {
             tx.insert_notification(&Notification::new(

@@ -184,3 +184,19 @@ db_test!(
     automatic_replies_are_rare_per_contact_and_never_beside_safeguarding,
     automatic_replies_are_rare_per_contact_and_never_beside_safeguarding
 );
+
+async fn a_reply_queued_before_the_protocol_started_waits_too(db: Db) {
+    let t = TestCore::new(db).await;
+    let s = staff(&t, 60, true).await;
+    let (case_id, mid) = mail(&t, "mia@example.de", "Mia", "hallo", "mein onkel tut mir weh").await;
+    // Someone answered before the worker analysed the message; the mail has not left yet.
+    let input = ReplyInput { text: "Danke für deine Nachricht!".into(), ..Default::default() };
+    let (reply, outbox) = t.core.reply(case_id, s.members[0].id, input).await.unwrap();
+    t.core.analyze_message(mid, &fake(&[("safeguarding", 0.95), ("child", 0.9)])).await.unwrap();
+    assert_eq!(t.store.outbox(outbox).await.unwrap().unwrap().status, resonanz_core::outbound::OutboxStatus::Held);
+    let approvals = t.core.case_approvals(case_id).await.unwrap();
+    assert_eq!((approvals.len(), approvals[0].message_id), (1, reply));
+    t.core.approve_message(reply, &s.members[1]).await.unwrap();
+    assert_eq!(t.store.outbox(outbox).await.unwrap().unwrap().status, resonanz_core::outbound::OutboxStatus::Pending);
+}
+db_test!(a_reply_queued_before_the_protocol_started_waits_too, a_reply_queued_before_the_protocol_started_waits_too);
