@@ -173,6 +173,9 @@ pub trait Store: Send + Sync {
     /// with the contact's first message and the last reply of a person.
     async fn resolved_cases(&self, after: Option<(Timestamp, CaseId)>, limit: u32)
     -> CoreResult<Vec<ResolvedCaseText>>;
+    /// Cases changed after `after` that are not resolved or closed (reopened ones among them), at
+    /// most `limit`: the similar-case index drops them.
+    async fn open_cases_changed_since(&self, after: Timestamp, limit: u32) -> CoreResult<Vec<CaseId>>;
     async fn auto_reply_rules(&self) -> CoreResult<Vec<AutoReplyRule>>;
     async fn setting(&self, key: &str) -> CoreResult<Option<String>>;
 }

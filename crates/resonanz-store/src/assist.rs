@@ -397,3 +397,20 @@ pub(crate) async fn resolved_cases(
         })
     })
 }
+
+pub(crate) async fn open_cases_changed_since(
+    conn: &mut AnyConnection,
+    after: Timestamp,
+    limit: u32,
+) -> CoreResult<Vec<CaseId>> {
+    let rows = sqlx::query(
+        "SELECT id FROM cases WHERE updated_at > $1 AND status NOT IN ('resolved', 'closed') \
+         ORDER BY updated_at LIMIT $2",
+    )
+    .bind(micros(after))
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    map_all(rows, |r| Ok(CaseId(uuid(r, "id")?)))
+}

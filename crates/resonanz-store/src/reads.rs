@@ -632,6 +632,9 @@ impl Store for SqlStore {
     ) -> CoreResult<Vec<ResolvedCaseText>> {
         crate::assist::resolved_cases(&mut *self.conn().await?, after, limit).await
     }
+    async fn open_cases_changed_since(&self, after: Timestamp, limit: u32) -> CoreResult<Vec<CaseId>> {
+        crate::assist::open_cases_changed_since(&mut *self.conn().await?, after, limit).await
+    }
     async fn auto_reply_rules(&self) -> CoreResult<Vec<AutoReplyRule>> {
         crate::assist::auto_reply_rules(&mut *self.conn().await?).await
     }

@@ -281,10 +281,28 @@ pub async fn load_resolved(
     Ok((after, total))
 }
 
-/// Keeps the index fresh: everything at start, then newly resolved cases every 30 seconds.
+/// Drops from the index the cases reopened (or otherwise not resolved any more) since `since`;
+/// returns how many it looked at.
+pub async fn drop_reopened(core: &Core, index: &CaseIndex, since: resonanz_core::Timestamp) -> anyhow::Result<usize> {
+    let ids = core.store.open_cases_changed_since(since, 10_000).await?;
+    for id in &ids {
+        index.remove(&id.to_string()).map_err(|e| anyhow::anyhow!("removing a reopened case: {e}"))?;
+    }
+    Ok(ids.len())
+}
+
+/// Keeps the index fresh: everything at start, then every 30 seconds the newly resolved cases in
+/// and the reopened ones out.
 pub async fn run_indexer(core: Core, index: Arc<CaseIndex>, mut shutdown: watch::Receiver<bool>) {
     let mut after = None;
+    let mut checked = core.clock.now();
     loop {
+        let now = core.clock.now();
+        if let Err(e) = drop_reopened(&core, &index, checked - chrono::Duration::seconds(5)).await {
+            tracing::error!(error = %format!("{e:#}"), "reopened cases not dropped from the similar-case index");
+        } else {
+            checked = now;
+        }
         match load_resolved(&core, &index, after).await {
             Ok((mark, n)) => {
                 if n > 0 {

@@ -208,3 +208,36 @@ db_test!(
     a_failing_analysis_is_retried_then_supervisors_are_told,
     a_failing_analysis_is_retried_then_supervisors_are_told
 );
+
+/// A resolved case that is reopened leaves the similar-case index: its answer did not settle it.
+async fn reopened_cases_leave_the_similar_case_index(db: Db) {
+    use resonanz_core::Clock;
+    use resonanz_core::case::CaseStatus;
+    use resonanz_core::service::{CasePatch, ReplyInput};
+    use resonanz_core::user::Actor;
+    let t = TestCore::new(db).await;
+    let src = MailSource { label: "t".into(), mailbox_id: None };
+    let question = "Die Mediathek-App stürzt beim Start auf meinem Smart-TV ab, seit dem letzten Update.";
+    let mail = resonanz_testkit::mail::inbound("a@example.de", "Kunde", "App", question);
+    let old = t.core.ingest_mail(&src, b"x", Ok(mail)).await.unwrap().case_id.unwrap();
+    let answer = "Bitte löschen Sie den Cache der Mediathek-App in den Einstellungen Ihres Fernsehers.";
+    t.core.reply(old, t.agent.id, ReplyInput { text: answer.into(), ..Default::default() }).await.unwrap();
+    let resolved = CasePatch { status: Some(CaseStatus::Resolved), ..Default::default() };
+    t.core.update_case(old, &Actor::System, resolved).await.unwrap();
+    let service = DraftService::new(&AssistArgs::default()).unwrap();
+    resonanz::assist::load_resolved(&t.core, &service.index, None).await.unwrap();
+    assert_eq!(service.index.len(), 1);
+
+    let since = t.clock.now();
+    t.clock.advance(chrono::Duration::minutes(1));
+    let reopened = CasePatch { status: Some(CaseStatus::Open), ..Default::default() };
+    t.core.update_case(old, &Actor::System, reopened).await.unwrap();
+    assert_eq!(resonanz::assist::drop_reopened(&t.core, &service.index, since).await.unwrap(), 1);
+    assert_eq!(service.index.len(), 0);
+    let mail = resonanz_testkit::mail::inbound("b@example.de", "Andere", "App", question);
+    let new = t.core.ingest_mail(&src, b"x", Ok(mail)).await.unwrap().case_id.unwrap();
+    let proposal = service.propose(&t.core, new, &t.agent).await.unwrap();
+    assert!(proposal.drafts.iter().all(|d| d.output["kind"] != "similar_case"), "{proposal:?}");
+}
+
+db_test!(reopened_cases_leave_the_similar_case_index, reopened_cases_leave_the_similar_case_index);
