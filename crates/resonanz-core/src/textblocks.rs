@@ -75,6 +75,18 @@ pub type Values = BTreeMap<&'static str, String>;
 
 /// Values for one case, contact and agent.
 pub fn values(case: &crate::case::Case, contact: Option<&Contact>, agent: &User, team: Option<&str>) -> Values {
+    values_signed(case, contact, &agent.display_name, agent.first_name(), team)
+}
+
+/// Values for one case and contact, signed by a name that need not be a person's (an automatic
+/// reply signs with the mailbox's display name).
+pub fn values_signed(
+    case: &crate::case::Case,
+    contact: Option<&Contact>,
+    agent_name: &str,
+    agent_first_name: &str,
+    team: Option<&str>,
+) -> Values {
     let name = contact.map(|c| c.display_name.clone()).unwrap_or_default();
     let mut words = name.split_whitespace();
     let first = words.next().unwrap_or_default().to_string();
@@ -85,8 +97,8 @@ pub fn values(case: &crate::case::Case, contact: Option<&Contact>, agent: &User,
     v.insert("contact.name", name);
     v.insert("case.reference", case.reference());
     v.insert("case.subject", case.subject.clone());
-    v.insert("agent.name", agent.display_name.clone());
-    v.insert("agent.first_name", agent.first_name().to_string());
+    v.insert("agent.name", agent_name.to_string());
+    v.insert("agent.first_name", agent_first_name.to_string());
     v.insert("team.name", team.unwrap_or_default().to_string());
     v
 }

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::audit::NewAuditEvent;
 use crate::error::{CoreError, CoreResult};
-use crate::ids::{MessageId, SuggestionId, UserId};
+use crate::ids::{MessageId, UserId};
 use crate::jobs::{AnalyzeMessage, NewJob};
 use crate::message::Direction;
 use crate::service::Core;
@@ -73,7 +73,6 @@ impl Core {
         let id = message.id;
         let version = version.to_string();
         let now = self.clock.now();
-        let settings = self.assist_settings().await?;
         let mut tx = self.store.begin().await?;
         let mut case = tx.case(message.case_id).await?.ok_or(CoreError::NotFound("case"))?;
         let before = tx.message_analysis(id).await?;
@@ -104,47 +103,13 @@ impl Core {
         };
         for c in &outcome.categories {
             let (state, correction, decided_at) = settled(true, &c.name);
-            tx.insert_suggestion(&Suggestion {
-                id: SuggestionId::new(now),
-                kind: SuggestionKind::Classification,
-                case_id: case.id,
-                message_id: Some(id),
-                input_ref: format!("message:{id}"),
-                producer: "assist".into(),
-                producer_version: version.clone(),
-                category: Some(c.name.clone()),
-                output: serde_json::json!({"category": c.name, "assigned": true}),
-                confidence: c.confidence,
-                outcome: state,
-                edit_distance: None,
-                correction,
-                decided_by: None,
-                decided_at,
-                created_at: now,
-            })
-            .await?;
+            let row = Suggestion::classification(case.id, id, &version, &c.name, true, c.confidence, now);
+            tx.insert_suggestion(&Suggestion { outcome: state, correction, decided_at, ..row }).await?;
         }
         for cat in corrected.iter().flatten().filter(|c| !outcome.categories.iter().any(|o| &o.name == *c)) {
             let (state, correction, decided_at) = settled(false, cat);
-            tx.insert_suggestion(&Suggestion {
-                id: SuggestionId::new(now),
-                kind: SuggestionKind::Classification,
-                case_id: case.id,
-                message_id: Some(id),
-                input_ref: format!("message:{id}"),
-                producer: "assist".into(),
-                producer_version: version.clone(),
-                category: Some(cat.clone()),
-                output: serde_json::json!({"category": cat, "assigned": false}),
-                confidence: 0.0,
-                outcome: state,
-                edit_distance: None,
-                correction,
-                decided_by: None,
-                decided_at,
-                created_at: now,
-            })
-            .await?;
+            let row = Suggestion::classification(case.id, id, &version, cat, false, 0.0, now);
+            tx.insert_suggestion(&Suggestion { outcome: state, correction, decided_at, ..row }).await?;
         }
         let before_case = case.clone();
         // The case shows what its newest message is about (an older message analysed late does not
@@ -167,16 +132,7 @@ impl Core {
         if names.iter().any(|n| n == SAFEGUARDING) && !case.safeguarding {
             let confidence = outcome.categories.iter().find(|c| c.name == SAFEGUARDING).map_or(0.0, |c| c.confidence);
             let reason = format!("Assist: Verdacht auf Gefährdung ({:.0} %)", confidence * 100.0);
-            self.start_safeguarding(
-                &mut *tx,
-                &mut case,
-                &Actor::System,
-                &reason,
-                &settings,
-                Some(&version),
-                confidence,
-            )
-            .await?;
+            self.start_safeguarding(&mut *tx, &mut case, &Actor::System, &reason, Some(&version), confidence).await?;
         }
         if case != before_case {
             case.updated_at = now;
@@ -277,7 +233,6 @@ impl Core {
     ) -> CoreResult<MessageAnalysis> {
         let corrected = normalise_categories(categories)?;
         let now = self.clock.now();
-        let settings = self.assist_settings().await?;
         let mut tx = self.store.begin().await?;
         let message = tx.message(id).await?.ok_or(CoreError::NotFound("message"))?;
         if message.direction != Direction::Inbound {
@@ -305,23 +260,13 @@ impl Core {
         // correction when the analysis arrives.
         let analysed = a.status == AnalysisStatus::Done;
         for cat in corrected.iter().filter(|c| analysed && !rows.iter().any(|s| s.category.as_ref() == Some(*c))) {
+            let row = Suggestion::classification(case.id, id, &version, cat, false, 0.0, now);
             tx.insert_suggestion(&Suggestion {
-                id: SuggestionId::new(now),
-                kind: SuggestionKind::Classification,
-                case_id: case.id,
-                message_id: Some(id),
-                input_ref: format!("message:{id}"),
-                producer: "assist".into(),
-                producer_version: version.clone(),
-                category: Some(cat.clone()),
-                output: serde_json::json!({"category": cat, "assigned": false}),
-                confidence: 0.0,
                 outcome: Outcome::Overridden,
-                edit_distance: None,
                 correction: Some(correction.clone()),
                 decided_by: Some(by),
                 decided_at: Some(now),
-                created_at: now,
+                ..row
             })
             .await?;
         }
@@ -337,16 +282,8 @@ impl Core {
         .await?;
         case.categories = corrected.clone();
         if corrected.iter().any(|c| c == SAFEGUARDING) && !case.safeguarding {
-            self.start_safeguarding(
-                &mut *tx,
-                &mut case,
-                &actor,
-                "Kategorie von einer Person gesetzt",
-                &settings,
-                None,
-                1.0,
-            )
-            .await?;
+            self.start_safeguarding(&mut *tx, &mut case, &actor, "Kategorie von einer Person gesetzt", None, 1.0)
+                .await?;
         }
         case.updated_at = now;
         tx.update_case(&case).await?;

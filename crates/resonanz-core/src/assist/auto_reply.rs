@@ -198,17 +198,8 @@ impl Core {
         };
         let Some(mailbox) = mailbox else { return Ok(()) };
         let Some(to) = default_recipient(tx, case, Some(message)).await? else { return Ok(()) };
-        let mut values = textblocks::Values::new();
-        let name = contact.contact.display_name.clone();
-        let mut words = name.split_whitespace();
-        values.insert("contact.first_name", words.next().unwrap_or_default().to_string());
-        values.insert("contact.last_name", words.last().unwrap_or_default().to_string());
-        values.insert("contact.name", name);
-        values.insert("case.reference", case.reference());
-        values.insert("case.subject", case.subject.clone());
-        values.insert("agent.name", mailbox.display_name.clone());
-        values.insert("agent.first_name", mailbox.display_name.clone());
-        values.insert("team.name", mailbox.display_name.clone());
+        let signer = mailbox.display_name.as_str();
+        let values = textblocks::values_signed(case, Some(&contact.contact), signer, signer, Some(signer));
         let rendered = textblocks::render(&block.body, &values);
         if textblocks::placeholders(&rendered).iter().any(|p| PLACEHOLDERS.contains(p)) {
             return tx

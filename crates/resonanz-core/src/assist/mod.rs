@@ -239,6 +239,39 @@ pub struct Suggestion {
     pub created_at: Timestamp,
 }
 
+impl Suggestion {
+    /// A pending classification row of the `assist` producer: the message is (`assigned`) or is
+    /// not (a miss a person pointed out) of `category`.
+    pub(crate) fn classification(
+        case_id: CaseId,
+        message_id: MessageId,
+        version: &str,
+        category: &str,
+        assigned: bool,
+        confidence: f32,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            id: SuggestionId::new(now),
+            kind: SuggestionKind::Classification,
+            case_id,
+            message_id: Some(message_id),
+            input_ref: format!("message:{message_id}"),
+            producer: "assist".into(),
+            producer_version: version.to_string(),
+            category: Some(category.to_string()),
+            output: serde_json::json!({"category": category, "assigned": assigned}),
+            confidence,
+            outcome: Outcome::Pending,
+            edit_distance: None,
+            correction: None,
+            decided_by: None,
+            decided_at: None,
+            created_at: now,
+        }
+    }
+}
+
 /// The state of a reply held for a second person's approval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -72,11 +72,11 @@ impl Core {
         case: &mut Case,
         actor: &Actor,
         reason: &str,
-        settings: &AssistSettings,
         by_model: Option<&str>,
         confidence: f32,
     ) -> CoreResult<()> {
         let now = self.clock.now();
+        let settings = &self.assist_settings().await?;
         let before = case.clone();
         case.safeguarding = true;
         if settings.safeguarding_team.is_some() {
@@ -194,13 +194,12 @@ impl Core {
         if reason.chars().count() > crate::workspace::MAX_NOTE_CHARS {
             return Err(CoreError::invalid("reason", "too_long", "the reason is too long"));
         }
-        let settings = self.assist_settings().await?;
         let mut tx = self.store.begin().await?;
         let mut case = tx.case(case_id).await?.ok_or(CoreError::NotFound("case"))?;
         if case.safeguarding {
             return Err(CoreError::Conflict("the case is already under the safeguarding protocol".into()));
         }
-        self.start_safeguarding(&mut *tx, &mut case, &Actor::User(by), reason, &settings, None, 1.0).await?;
+        self.start_safeguarding(&mut *tx, &mut case, &Actor::User(by), reason, None, 1.0).await?;
         tx.commit().await?;
         Ok(case)
     }
