@@ -64,6 +64,11 @@ impl Core {
             active: true,
             failed_logins: 0,
             locked_until: None,
+            availability: Default::default(),
+            absent_until: None,
+            languages: Vec::new(),
+            distressing_cap: None,
+            notification_prefs: Default::default(),
         };
         let mut tx = self.store.begin().await?;
         tx.insert_user(&user).await?;
@@ -100,7 +105,8 @@ impl Core {
         }
         crate::contact::check(errors)?;
         let now = self.clock.now();
-        let team = Team { id: TeamId::new(now), name: name.into(), created_at: now };
+        let team =
+            Team { id: TeamId::new(now), name: name.into(), created_at: now, lead_user_id: None, calendar: None };
         let mut tx = self.store.begin().await?;
         tx.insert_team(&team).await?;
         for m in &member_ids {

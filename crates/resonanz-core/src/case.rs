@@ -126,8 +126,18 @@ pub struct Case {
     pub categories: Vec<String>,
     /// Under the safeguarding protocol: no automatic replies, four-eyes on every reply.
     pub safeguarding: bool,
-    /// When the first response is due (the safeguarding deadline for now; SLAs come later).
-    pub sla_due_at: Option<Timestamp>,
+    /// The safeguarding protocol's deadline for the first response (around the clock).
+    pub safeguarding_due_at: Option<Timestamp>,
+    /// The SLA clock: targets, pauses, state (see `sla`).
+    pub sla: crate::sla::CaseSla,
+    /// When the current escalation was raised, and who acknowledged it when.
+    pub escalated_at: Option<Timestamp>,
+    pub escalation_ack_at: Option<Timestamp>,
+    pub escalation_ack_by: Option<UserId>,
+    /// Snoozed (Wiedervorlage): out of the inbox views until then.
+    pub snoozed_until: Option<Timestamp>,
+    /// When the watcher reported the case as unowned or inactive; cleared by the next activity.
+    pub watch_flagged_at: Option<Timestamp>,
 }
 
 /// How many characters of a message the inbox shows.
@@ -208,8 +218,17 @@ pub struct CaseFilter {
     pub visible_to: Option<Visibility>,
     /// Only escalated cases.
     pub escalated: bool,
+    /// Snoozed cases: hidden from the inbox until their time, or only those.
+    pub snoozed: Option<SnoozeFilter>,
     pub limit: u32,
     pub cursor: Option<CaseCursor>,
+}
+
+/// How a list treats snoozed cases, at the given instant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SnoozeFilter {
+    Hide(Timestamp),
+    Only(Timestamp),
 }
 
 /// What an agent may see: the cases of their teams, the cases they own, and cases no team has

@@ -130,8 +130,43 @@ pub struct Contact {
     /// BCP 47 language tag, e.g. `de`.
     pub language: String,
     pub notes: String,
+    /// Free attributes routing rules can read (`contact.vip`, `contact.age_group`): keys lower-case.
+    #[serde(default)]
+    pub attributes: std::collections::BTreeMap<String, String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// The most attributes a contact carries, and their sizes.
+pub const MAX_ATTRIBUTES: usize = 30;
+
+/// Attributes: keys of letters, digits, `_` and `-` (lower-cased), values up to 200 characters.
+pub fn validate_attributes(
+    raw: &std::collections::BTreeMap<String, String>,
+) -> Result<std::collections::BTreeMap<String, String>, CoreError> {
+    if raw.len() > MAX_ATTRIBUTES {
+        return Err(CoreError::invalid("attributes", "too_many", format!("at most {MAX_ATTRIBUTES} attributes")));
+    }
+    let mut out = std::collections::BTreeMap::new();
+    for (k, v) in raw {
+        let key = k.trim().to_lowercase();
+        let ok = !key.is_empty() && key.len() <= 40 && key.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+        if !ok {
+            return Err(CoreError::invalid(
+                "attributes",
+                "invalid_key",
+                format!("{k:?}: keys are 1 to 40 letters, digits, _ or -"),
+            ));
+        }
+        if v.chars().count() > 200 {
+            return Err(CoreError::invalid("attributes", "too_long", format!("{k}: at most 200 characters")));
+        }
+        let value = v.trim();
+        if !value.is_empty() {
+            out.insert(key, value.to_string());
+        }
+    }
+    Ok(out)
 }
 
 /// A company or institution contacts belong to. Organisations are never deleted, so a contact's
@@ -161,6 +196,7 @@ pub struct NewContact {
     pub language: Option<String>,
     pub notes: Option<String>,
     pub organisation_id: Option<OrganisationId>,
+    pub attributes: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -170,6 +206,8 @@ pub struct ContactPatch {
     pub address_form: Option<String>,
     pub language: Option<String>,
     pub notes: Option<String>,
+    /// Replaces all attributes when set.
+    pub attributes: Option<std::collections::BTreeMap<String, String>>,
     /// `Some(None)` removes the contact from its organisation; `None` leaves it unchanged.
     pub organisation_id: Option<Option<OrganisationId>>,
 }

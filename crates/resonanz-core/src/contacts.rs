@@ -44,6 +44,7 @@ impl Core {
             address_form: form.unwrap_or_default(),
             language: input.language.unwrap_or_else(|| "de".into()),
             notes: input.notes.unwrap_or_default(),
+            attributes: crate::contact::validate_attributes(&input.attributes)?,
             created_at: now,
             updated_at: now,
         };
@@ -90,6 +91,9 @@ impl Core {
         }
         if let Some(n) = patch.notes {
             contact.notes = n;
+        }
+        if let Some(a) = &patch.attributes {
+            contact.attributes = crate::contact::validate_attributes(a)?;
         }
         if let Some(o) = patch.organisation_id {
             contact.organisation_id = o;

@@ -49,6 +49,12 @@ id_type!(
     NotificationId,
     SavedViewId,
     SuggestionId,
+    RoutingRuleId,
+    SlaPolicyId,
+    EscalationId,
+    FollowUpId,
+    SurveyId,
+    AssignmentId,
 );
 
 /// UUIDv7 with a 12-bit counter in `rand_a` (RFC 9562, method 1): ids made in this process for the

@@ -11,6 +11,7 @@ use crate::ids::{AttachmentId, CaseId, ContactId, MessageId, QuarantineId};
 use crate::mail::{InboundMail, MailSource};
 use crate::message::{Attachment, AuthorKind, AutoKind, Direction, Message};
 use crate::quarantine::QuarantineEntry;
+use crate::routing::Trigger;
 use crate::search;
 use crate::service::Core;
 use crate::store::Tx;
@@ -167,7 +168,13 @@ impl Core {
                     escalation_reason: None,
                     categories: Vec::new(),
                     safeguarding: false,
-                    sla_due_at: None,
+                    safeguarding_due_at: None,
+                    sla: Default::default(),
+                    escalated_at: None,
+                    escalation_ack_at: None,
+                    escalation_ack_by: None,
+                    snoozed_until: None,
+                    watch_flagged_at: None,
                 };
                 (case, true)
             }
@@ -213,10 +220,10 @@ impl Core {
         };
 
         if created {
-            tx.insert_case(&case).await?;
+            crate::responsibility::save_case(self, tx, None, &mut case, now).await?;
             tx.append_audit(NewAuditEvent::new(&actor, "case.created", "case", case.id, now).after(&case)).await?;
         } else {
-            tx.update_case(&case).await?;
+            crate::responsibility::save_case(self, tx, Some(&before), &mut case, now).await?;
             if before.status != case.status {
                 tx.append_audit(
                     NewAuditEvent::new(&actor, "case.reopened", "case", case.id, now)
@@ -228,6 +235,18 @@ impl Core {
         }
         tx.put_blob(&raw_sha, raw).await?;
         tx.insert_message(&message, &search::document(&message.subject, &message.text_body)).await?;
+        if mail.auto_kind == AutoKind::None {
+            // Rules act once the case and message are stored, so what they record refers to both.
+            let stored = case.clone();
+            let trigger = if created { Trigger::Created } else { Trigger::Message };
+            self.route(tx, &mut case, trigger, Some(&message), None, now).await?;
+            if let Some(asks) = crate::responsibility::asks_for_person(&message.text_body) {
+                crate::responsibility::escalate_for_request(self, tx, &mut case, asks, now).await?;
+            }
+            if case != stored {
+                crate::responsibility::save_case(self, tx, Some(&stored), &mut case, now).await?;
+            }
+        }
         // People write; machines' auto-replies and bounces need no analysis.
         if message.auto_kind == AutoKind::None {
             crate::assist::queue_analysis(tx, &message).await?;
@@ -389,6 +408,7 @@ async fn resolve_sender(
         address_form: AddressForm::Formal,
         language: "de".into(),
         notes: String::new(),
+        attributes: Default::default(),
         created_at: now,
         updated_at: now,
     };

@@ -23,11 +23,15 @@ use crate::user::{Actor, User};
 pub struct CoreSettings {
     /// Largest accepted mail in bytes; larger ones are quarantined.
     pub max_mail_bytes: usize,
+    /// The organisation's time zone: business hours, "today" for daily caps, rule times.
+    pub time_zone: chrono_tz::Tz,
+    /// Where people reach this installation (`--public-url`), for links in mails to contacts.
+    pub public_url: Option<String>,
 }
 
 impl Default for CoreSettings {
     fn default() -> Self {
-        Self { max_mail_bytes: 50 * 1024 * 1024 }
+        Self { max_mail_bytes: 50 * 1024 * 1024, time_zone: chrono_tz::Europe::Berlin, public_url: None }
     }
 }
 
@@ -37,6 +41,8 @@ pub struct Core {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub settings: CoreSettings,
+    /// Routing rules compiled once per change (per process; the rules themselves are stored).
+    pub(crate) rule_cache: crate::routing::SharedRuleCache,
 }
 
 /// A page of a list with the cursor of the next page.
@@ -176,7 +182,7 @@ pub const MAX_BODY_CHARS: usize = 200_000;
 
 impl Core {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: CoreSettings) -> Self {
-        Self { store, clock, settings }
+        Self { store, clock, settings, rule_cache: Default::default() }
     }
 
     pub async fn list_cases(&self, mut filter: CaseFilter) -> CoreResult<Page<Case>> {
@@ -245,6 +251,7 @@ impl Core {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let mut case = tx.case(case_id).await?.ok_or(CoreError::NotFound("case"))?;
+        let before = case.clone();
         let author_user = tx.user(author).await?.ok_or(CoreError::NotFound("user"))?;
         let last_in = tx.last_inbound_message(case_id).await?;
         let to = match explicit_to {
@@ -295,6 +302,11 @@ impl Core {
                 None => case.status,
             };
             case.waiting_since = None;
+            // A person answered: the first-response target is met (a held reply counts when it
+            // is approved).
+            if case.sla.first_responded_at.is_none() {
+                case.sla.first_responded_at = Some(now);
+            }
         }
         case.last_message_at = now;
         case.preview = crate::case::preview_of(&message.text_body);
@@ -308,7 +320,7 @@ impl Core {
         }
         crate::assist::on_reply(&mut *tx, case_id, author, input.draft, &text, now).await?;
         tx.count_text_block_use(&input.text_blocks).await?;
-        tx.update_case(&case).await?;
+        crate::responsibility::save_case(self, &mut *tx, Some(&before), &mut case, now).await?;
         let actor = Actor::User(author_user.id);
         tx.append_audit(
             NewAuditEvent::new(&actor, "message.replied", "case", case_id, now)
@@ -347,19 +359,21 @@ impl Core {
         let id = MessageId::new(now);
         let note = note_message(id, case_id, &user, text, now);
         tx.insert_message(&note, &search::document("", text)).await?;
+        let before = case.clone();
         case.updated_at = now;
-        tx.update_case(&case).await?;
+        crate::responsibility::save_case(self, &mut *tx, Some(&before), &mut case, now).await?;
         for m in &mentioned {
             let body = format!("{} {}: {}", case.reference(), user.display_name, crate::case::preview_of(text));
-            tx.insert_notification(&crate::workspace::Notification::new(
-                m.id,
-                "mention",
-                Some(case_id),
-                Some(author),
+            let n = crate::notify::Notice {
+                user: m.id,
+                kind: "mention",
+                case_id: Some(case_id),
+                reference: Some(case.reference()),
+                actor: Some(author),
                 body,
                 now,
-            ))
-            .await?;
+            };
+            crate::notify::notify(&mut *tx, n).await?;
         }
         let mention_ids: Vec<_> = mentioned.iter().map(|u| u.id).collect();
         tx.append_audit(
@@ -406,7 +420,13 @@ impl Core {
             return Ok(case);
         }
         case.updated_at = now;
-        tx.update_case(&case).await?;
+        // The person's change is recorded as theirs; what rules then change is recorded as the
+        // rules' (case.routed).
+        let by_person = case.clone();
+        self.route(&mut *tx, &mut case, crate::routing::Trigger::Updated, None, None, now).await?;
+        crate::responsibility::save_case(self, &mut *tx, Some(&before), &mut case, now).await?;
+        let result = case;
+        let case = by_person;
         if before.status != case.status {
             tx.append_audit(status_event(actor, case_id, before.status, case.status, now)).await?;
         }
@@ -435,7 +455,7 @@ impl Core {
             .await?;
         }
         tx.commit().await?;
-        Ok(case)
+        Ok(result)
     }
 
     /// Changes the owner. Every change of hands carries a handover note, kept on the case as an
@@ -466,10 +486,13 @@ impl Core {
                 "a change of owner needs a handover note",
             ));
         }
+        let before_case = case.clone();
         let before = case.owner_id;
         case.owner_id = new_owner;
         case.updated_at = now;
-        tx.update_case(&case).await?;
+        let source = if self_take { "take" } else { "manual" };
+        crate::responsibility::log_assignment(&mut *tx, &case, Some(by), source, None, note, now).await?;
+        crate::responsibility::save_case(self, &mut *tx, Some(&before_case), &mut case, now).await?;
         // A handover to someone else waits for their acknowledgement; an earlier one still open is
         // superseded (acknowledged by the change itself).
         if let Some(open) = tx.open_handover(case_id).await? {
@@ -487,19 +510,22 @@ impl Core {
             note: note.to_string(),
             created_at: now,
             acknowledged_at: needs_no_ack.then_some(now),
+            reminded_at: None,
+            escalated_at: None,
         };
         tx.insert_handover(&handover).await?;
         if let Some(to) = new_owner.filter(|_| !needs_no_ack) {
             let body = format!("{} {} → {}: {note}", case.reference(), by_user.display_name, case.subject);
-            tx.insert_notification(&crate::workspace::Notification::new(
-                to,
-                "handover",
-                Some(case_id),
-                Some(by),
+            let n = crate::notify::Notice {
+                user: to,
+                kind: "handover",
+                case_id: Some(case_id),
+                reference: Some(case.reference()),
+                actor: Some(by),
                 body,
                 now,
-            ))
-            .await?;
+            };
+            crate::notify::notify(&mut *tx, n).await?;
         }
         if !note.is_empty() {
             let id = MessageId::new(now);

@@ -14,13 +14,17 @@ use crate::clock::Timestamp;
 use crate::contact::{Contact, ContactView, Identity, IdentityKind, Organisation};
 use crate::error::CoreResult;
 use crate::ids::{
-    AttachmentId, CaseId, ContactId, HandoverId, JobId, MailboxId, MessageId, NotificationId, OrganisationId, OutboxId,
-    QuarantineId, SavedViewId, SuggestionId, TeamId, TextBlockId, UserId,
+    AttachmentId, CaseId, ContactId, FollowUpId, HandoverId, JobId, MailboxId, MessageId, NotificationId,
+    OrganisationId, OutboxId, QuarantineId, RoutingRuleId, SavedViewId, SlaPolicyId, SuggestionId, SurveyId, TeamId,
+    TextBlockId, UserId,
 };
 use crate::jobs::{ClaimedJob, NewJob};
 use crate::message::{Attachment, Message, MessageView};
 use crate::outbound::{Mailbox, OutboxEntry};
 use crate::quarantine::QuarantineEntry;
+use crate::responsibility::{AssignmentRecord, Escalation, FollowUp, Survey};
+use crate::routing::RoutingRule;
+use crate::sla::SlaPolicy;
 use crate::textblocks::TextBlock;
 use crate::user::{ApiToken, Team, User};
 use crate::workspace::{Handover, Notification, Presence, SavedView};
@@ -178,6 +182,46 @@ pub trait Store: Send + Sync {
     async fn open_cases_changed_since(&self, after: Timestamp, limit: u32) -> CoreResult<Vec<CaseId>>;
     async fn auto_reply_rules(&self) -> CoreResult<Vec<AutoReplyRule>>;
     async fn setting(&self, key: &str) -> CoreResult<Option<String>>;
+
+    // Responsibility: routing, SLAs, escalations, follow-ups, surveys, the watcher.
+    /// Every routing rule, in order.
+    async fn routing_rules(&self) -> CoreResult<Vec<RoutingRule>>;
+    async fn sla_policies(&self) -> CoreResult<Vec<SlaPolicy>>;
+    async fn case_escalations(&self, case: CaseId) -> CoreResult<Vec<Escalation>>;
+    /// The assignment log of a case, oldest first.
+    async fn case_assignments(&self, case: CaseId) -> CoreResult<Vec<AssignmentRecord>>;
+    async fn case_follow_ups(&self, case: CaseId) -> CoreResult<Vec<FollowUp>>;
+    /// A person's follow-ups that are not done, soonest first.
+    async fn user_follow_ups(&self, user: UserId) -> CoreResult<Vec<FollowUp>>;
+    /// Follow-ups due at `now` whose owner was not told yet.
+    async fn due_follow_ups(&self, now: Timestamp, limit: u32) -> CoreResult<Vec<FollowUp>>;
+    /// Open cases whose SLA must be looked at again (`sla_next_check_at <= now`).
+    async fn sla_checks_due(&self, now: Timestamp, limit: u32) -> CoreResult<Vec<CaseId>>;
+    /// Open cases after `after` in id order, for recomputing SLAs.
+    async fn open_cases_after(&self, after: Option<CaseId>, limit: u32) -> CoreResult<Vec<Case>>;
+    /// Unacknowledged handovers to someone that are not escalated yet and are due for a step: not
+    /// reminded and made at or before `remind_before`, or made at or before `escalate_before`.
+    async fn unacknowledged_handovers(
+        &self,
+        remind_before: Timestamp,
+        escalate_before: Timestamp,
+        limit: u32,
+    ) -> CoreResult<Vec<Handover>>;
+    /// The watcher's lists: open cases without an owner since `unowned_before`, and open cases
+    /// (not snoozed at `now`, not waiting on the contact) untouched since `inactive_before`.
+    /// `unflagged_only` leaves out cases reported already.
+    async fn watch_cases(
+        &self,
+        unowned_before: Timestamp,
+        inactive_before: Timestamp,
+        now: Timestamp,
+        unflagged_only: bool,
+        limit: u32,
+    ) -> CoreResult<(Vec<Case>, Vec<Case>)>;
+    async fn survey_by_token(&self, token_sha256: &str) -> CoreResult<Option<Survey>>;
+    async fn case_surveys(&self, case: CaseId) -> CoreResult<Vec<Survey>>;
+    /// Surveys sent in `[from, to)`: the case's team and the rating (if answered).
+    async fn survey_stats(&self, from: Timestamp, to: Timestamp) -> CoreResult<Vec<(Option<TeamId>, Option<i64>)>>;
 }
 
 #[async_trait]
@@ -272,4 +316,42 @@ pub trait Tx: Send {
     async fn count_outbound(&mut self, case: CaseId) -> CoreResult<i64>;
     /// The outbox rows of a case's messages that are still `pending` and were never attempted.
     async fn unsent_outbox(&mut self, case: CaseId) -> CoreResult<Vec<OutboxEntry>>;
+
+    async fn setting(&mut self, key: &str) -> CoreResult<Option<String>>;
+    async fn routing_rules(&mut self) -> CoreResult<Vec<RoutingRule>>;
+    async fn routing_rule(&mut self, id: RoutingRuleId) -> CoreResult<Option<RoutingRule>>;
+    async fn insert_routing_rule(&mut self, rule: &RoutingRule) -> CoreResult<()>;
+    async fn update_routing_rule(&mut self, rule: &RoutingRule) -> CoreResult<()>;
+    async fn delete_routing_rule(&mut self, id: RoutingRuleId) -> CoreResult<()>;
+    /// Counts a run-time failure of a rule and keeps its message.
+    async fn record_rule_error(&mut self, id: RoutingRuleId, error: &str, at: Timestamp) -> CoreResult<()>;
+    async fn sla_policies(&mut self) -> CoreResult<Vec<SlaPolicy>>;
+    async fn sla_policy(&mut self, id: SlaPolicyId) -> CoreResult<Option<SlaPolicy>>;
+    async fn insert_sla_policy(&mut self, policy: &SlaPolicy) -> CoreResult<()>;
+    async fn update_sla_policy(&mut self, policy: &SlaPolicy) -> CoreResult<()>;
+    async fn delete_sla_policy(&mut self, id: SlaPolicyId) -> CoreResult<()>;
+    async fn update_team(&mut self, team: &Team) -> CoreResult<()>;
+    async fn team_member_ids(&mut self, team: TeamId) -> CoreResult<Vec<UserId>>;
+    /// The team's members (by id) with their open cases and the distressing cases given to them
+    /// since `since`.
+    async fn assignment_load(&mut self, team: TeamId, since: Timestamp) -> CoreResult<Vec<(User, i64, i64)>>;
+    /// Who owned the newest other case of the contact.
+    async fn previous_owner(&mut self, contact: ContactId, except: CaseId) -> CoreResult<Option<UserId>>;
+    async fn round_robin_last(&mut self, team: TeamId) -> CoreResult<Option<UserId>>;
+    async fn set_round_robin_last(&mut self, team: TeamId, user: UserId) -> CoreResult<()>;
+    async fn insert_assignment(&mut self, record: &AssignmentRecord) -> CoreResult<()>;
+    async fn insert_escalation(&mut self, escalation: &Escalation) -> CoreResult<()>;
+    async fn update_escalation(&mut self, escalation: &Escalation) -> CoreResult<()>;
+    /// The newest unacknowledged escalation of a case.
+    async fn open_escalation(&mut self, case: CaseId) -> CoreResult<Option<Escalation>>;
+    async fn handover(&mut self, id: HandoverId) -> CoreResult<Option<Handover>>;
+    async fn update_handover(&mut self, handover: &Handover) -> CoreResult<()>;
+    async fn follow_up(&mut self, id: FollowUpId) -> CoreResult<Option<FollowUp>>;
+    async fn case_follow_ups(&mut self, case: CaseId) -> CoreResult<Vec<FollowUp>>;
+    async fn insert_follow_up(&mut self, follow_up: &FollowUp) -> CoreResult<()>;
+    async fn update_follow_up(&mut self, follow_up: &FollowUp) -> CoreResult<()>;
+    async fn survey(&mut self, id: SurveyId) -> CoreResult<Option<Survey>>;
+    async fn case_surveys(&mut self, case: CaseId) -> CoreResult<Vec<Survey>>;
+    async fn insert_survey(&mut self, survey: &Survey) -> CoreResult<()>;
+    async fn update_survey(&mut self, survey: &Survey) -> CoreResult<()>;
 }

@@ -55,6 +55,15 @@ pub struct User {
     pub failed_logins: i64,
     #[serde(skip)]
     pub locked_until: Option<Timestamp>,
+    /// Whether they take new cases now (routing skips those away or absent).
+    pub availability: crate::routing::Availability,
+    /// Absent until this instant; `None` while absent means until further notice.
+    pub absent_until: Option<Timestamp>,
+    /// Languages they answer in (primary tags such as `de`, `tr`).
+    pub languages: Vec<String>,
+    /// Their own daily cap on distressing cases; `None` uses the organisation's.
+    pub distressing_cap: Option<i64>,
+    pub notification_prefs: crate::notify::NotificationPrefs,
 }
 
 impl User {
@@ -72,6 +81,10 @@ pub struct Team {
     pub id: TeamId,
     pub name: String,
     pub created_at: Timestamp,
+    /// The team lead: the first level of escalation.
+    pub lead_user_id: Option<UserId>,
+    /// The team's business calendar (a `CalendarSpec` as JSON); `None` uses the organisation's.
+    pub calendar: Option<String>,
 }
 
 /// A user with the teams they belong to, as user lists show them.

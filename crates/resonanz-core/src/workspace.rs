@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::audit::NewAuditEvent;
-use crate::case::{Case, CaseCursor, CaseFilter, CaseStatus, OwnerFilter, Visibility};
+use crate::case::{Case, CaseCursor, CaseFilter, CaseStatus, OwnerFilter, SnoozeFilter, Visibility};
 use crate::clock::Timestamp;
 use crate::contact::Contact;
 use crate::error::{CoreError, CoreResult};
@@ -24,6 +24,9 @@ pub struct Handover {
     pub note: String,
     pub created_at: Timestamp,
     pub acknowledged_at: Option<Timestamp>,
+    /// When the recipient was reminded, and when the unacknowledged handover was escalated.
+    pub reminded_at: Option<Timestamp>,
+    pub escalated_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -117,11 +120,14 @@ pub enum InboxView {
     Unowned,
     Waiting,
     Escalated,
+    /// Snoozed cases, until they return.
+    Snoozed,
     All,
 }
 
 impl InboxView {
-    pub const ALL: [InboxView; 6] = [Self::Mine, Self::Teams, Self::Unowned, Self::Waiting, Self::Escalated, Self::All];
+    pub const ALL: [InboxView; 7] =
+        [Self::Mine, Self::Teams, Self::Unowned, Self::Waiting, Self::Escalated, Self::Snoozed, Self::All];
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Mine => "mine",
@@ -129,6 +135,7 @@ impl InboxView {
             Self::Unowned => "unowned",
             Self::Waiting => "waiting",
             Self::Escalated => "escalated",
+            Self::Snoozed => "snoozed",
             Self::All => "all",
         }
     }
@@ -157,6 +164,21 @@ pub struct InboxRow {
     pub case: Case,
     pub contact: Option<Contact>,
     pub owner: Option<String>,
+}
+
+impl InboxRow {
+    /// The next SLA instant that matters: the first response while it is open, else the
+    /// resolution (none once resolved or while paused).
+    pub fn sla_due(&self) -> Option<Timestamp> {
+        let s = &self.case.sla;
+        if s.resolved_at.is_some() || s.paused_at.is_some() {
+            return None;
+        }
+        match s.first_responded_at {
+            None => s.first_response_due.or(s.resolution_due),
+            Some(_) => s.resolution_due,
+        }
+    }
 }
 
 /// Finds `@name` mentions: a user's e-mail local part (`@anna.schmidt`), their first name
@@ -268,7 +290,11 @@ impl Core {
             InboxView::Unowned => f.owner = Some(OwnerFilter::Unowned),
             InboxView::Waiting => status = vec![CaseStatus::WaitingOnContact],
             InboxView::Escalated => f.escalated = true,
+            InboxView::Snoozed => f.snoozed = Some(SnoozeFilter::Only(self.clock.now())),
             InboxView::All => status = CaseStatus::ALL.to_vec(),
+        }
+        if !matches!(view, InboxView::Snoozed | InboxView::All) {
+            f.snoozed = Some(SnoozeFilter::Hide(self.clock.now()));
         }
         f.status = Some(match q.status {
             Some(s) => vec![s],
@@ -309,38 +335,6 @@ impl Core {
         )
         .await?;
         tx.commit().await
-    }
-
-    /// Escalates a case by hand (level 1) or further, with a reason; `level` 0 de-escalates.
-    pub async fn set_escalation(&self, case_id: CaseId, by: UserId, level: i32, reason: &str) -> CoreResult<Case> {
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(CoreError::invalid("reason", "required", "say why"));
-        }
-        if reason.chars().count() > MAX_NOTE_CHARS {
-            return Err(CoreError::invalid("reason", "too_long", format!("at most {MAX_NOTE_CHARS} characters")));
-        }
-        let now = self.clock.now();
-        let mut tx = self.store.begin().await?;
-        let mut case = tx.case(case_id).await?.ok_or(CoreError::NotFound("case"))?;
-        let before = (case.escalation_level, case.escalation_reason.clone());
-        case.escalation_level = level.clamp(0, 3);
-        case.escalation_reason = (level > 0).then(|| reason.to_string());
-        case.updated_at = now;
-        tx.update_case(&case).await?;
-        let action = match case.escalation_level.cmp(&before.0) {
-            std::cmp::Ordering::Greater => "case.escalated",
-            std::cmp::Ordering::Less => "case.deescalated",
-            std::cmp::Ordering::Equal => "case.escalation_changed",
-        };
-        tx.append_audit(
-            NewAuditEvent::new(&Actor::User(by), action, "case", case_id, now)
-                .before(serde_json::json!({"level": before.0, "reason": before.1}))
-                .after(serde_json::json!({"level": case.escalation_level, "reason": reason})),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(case)
     }
 
     /// Applies one action to several cases, each in its own transaction, so that one refusal
@@ -443,6 +437,11 @@ mod tests {
             active: true,
             failed_logins: 0,
             locked_until: None,
+            availability: Default::default(),
+            absent_until: None,
+            languages: Vec::new(),
+            distressing_cap: None,
+            notification_prefs: Default::default(),
         }
     }
 

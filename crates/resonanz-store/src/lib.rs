@@ -9,6 +9,7 @@ mod dialect;
 mod directory;
 mod migrate;
 mod reads;
+mod responsibility;
 mod rows;
 mod seed;
 mod tx;

@@ -39,6 +39,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_assist.sql"),
         postgres: include_str!("../migrations/postgres/0004_assist.sql"),
     },
+    Migration {
+        version: 5,
+        name: "responsibility",
+        sqlite: include_str!("../migrations/sqlite/0005_responsibility.sql"),
+        postgres: include_str!("../migrations/postgres/0005_responsibility.sql"),
+    },
 ];
 
 pub fn migrations_for(backend: Backend) -> impl Iterator<Item = (i64, &'static str)> {

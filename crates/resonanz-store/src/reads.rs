@@ -7,7 +7,7 @@ use resonanz_core::assist::{
     Approval, AutoReplyRule, Correction, LedgerCount, MessageAnalysis, ResolvedCaseText, Suggestion,
 };
 use resonanz_core::audit::AuditEvent;
-use resonanz_core::case::{Case, CaseFilter, OwnerFilter};
+use resonanz_core::case::{Case, CaseFilter, OwnerFilter, SnoozeFilter};
 use resonanz_core::contact::{ContactView, Organisation};
 use resonanz_core::error::{CoreError, CoreResult};
 use resonanz_core::ids::*;
@@ -15,8 +15,12 @@ use resonanz_core::jobs::{ClaimedJob, lease};
 use resonanz_core::message::{Attachment, Message, MessageView};
 use resonanz_core::outbound::{Mailbox, OutboxEntry};
 use resonanz_core::quarantine::QuarantineEntry;
+use resonanz_core::responsibility::{AssignmentRecord, Escalation, FollowUp, Survey};
+use resonanz_core::routing::RoutingRule;
+use resonanz_core::sla::SlaPolicy;
 use resonanz_core::store::{Backend, JobCounts, SearchHit, Store, Tx};
 use resonanz_core::user::{ApiToken, Team, User};
+use resonanz_core::workspace::Handover as HandoverRow;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, Row};
@@ -199,6 +203,17 @@ impl Store for SqlStore {
         }
         if f.escalated {
             cond.push("escalation_level > 0".into());
+        }
+        match f.snoozed {
+            Some(SnoozeFilter::Hide(now)) => {
+                let p = next(&mut args, Arg::I(rows::micros(now)));
+                cond.push(format!("(snoozed_until IS NULL OR snoozed_until <= {p})"));
+            }
+            Some(SnoozeFilter::Only(now)) => {
+                let p = next(&mut args, Arg::I(rows::micros(now)));
+                cond.push(format!("snoozed_until > {p}"));
+            }
+            None => {}
         }
         if let Some(text) = &f.text {
             let terms = resonanz_core::search::query_terms(text);
@@ -427,7 +442,7 @@ impl Store for SqlStore {
     }
 
     async fn teams(&self) -> CoreResult<Vec<Team>> {
-        let r = sqlx::query("SELECT id, name, created_at FROM teams ORDER BY name")
+        let r = sqlx::query(&format!("SELECT {} FROM teams ORDER BY name", rows::TEAM_COLS))
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?;
@@ -437,7 +452,8 @@ impl Store for SqlStore {
     async fn token_by_secret(&self, secret_sha256: &str) -> CoreResult<Option<(ApiToken, User)>> {
         let sql = "SELECT t.id AS token_id, t.user_id AS token_user_id, t.name AS token_name, t.secret_sha256, \
                    t.created_at AS token_created_at, u.id, u.email, u.display_name, u.role, u.password_hash, u.created_at, \
-                   u.locale, u.active, u.failed_logins, u.locked_until \
+                   u.locale, u.active, u.failed_logins, u.locked_until, u.availability, u.absent_until, u.languages, \
+                   u.distressing_cap, u.notification_prefs \
                    FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.secret_sha256 = $1";
         let row = sqlx::query(sql).bind(secret_sha256.to_string()).fetch_optional(&self.pool).await.map_err(db_err)?;
         row.map(|r| Ok((rows::token(&r)?, rows::user(&r)?))).transpose().map_err(db_err)
@@ -640,5 +656,71 @@ impl Store for SqlStore {
     }
     async fn setting(&self, key: &str) -> CoreResult<Option<String>> {
         crate::assist::setting(&mut *self.conn().await?, key).await
+    }
+    async fn routing_rules(&self) -> CoreResult<Vec<RoutingRule>> {
+        crate::responsibility::routing_rules(&mut *self.conn().await?).await
+    }
+    async fn sla_policies(&self) -> CoreResult<Vec<SlaPolicy>> {
+        crate::responsibility::sla_policies(&mut *self.conn().await?).await
+    }
+    async fn case_escalations(&self, case: CaseId) -> CoreResult<Vec<Escalation>> {
+        crate::responsibility::case_escalations(&mut *self.conn().await?, case).await
+    }
+    async fn case_assignments(&self, case: CaseId) -> CoreResult<Vec<AssignmentRecord>> {
+        crate::responsibility::case_assignments(&mut *self.conn().await?, case).await
+    }
+    async fn case_follow_ups(&self, case: CaseId) -> CoreResult<Vec<FollowUp>> {
+        crate::responsibility::follow_ups_where(&mut *self.conn().await?, "case_id = $1", case.to_string(), None).await
+    }
+    async fn user_follow_ups(&self, user: UserId) -> CoreResult<Vec<FollowUp>> {
+        crate::responsibility::follow_ups_where(
+            &mut *self.conn().await?,
+            "user_id = $1 AND done_at IS NULL",
+            user.to_string(),
+            None,
+        )
+        .await
+    }
+    async fn due_follow_ups(&self, now: Timestamp, limit: u32) -> CoreResult<Vec<FollowUp>> {
+        let cond = "notified_at IS NULL AND done_at IS NULL AND due_at <= $1";
+        crate::responsibility::follow_ups_where(&mut *self.conn().await?, cond, String::new(), Some((now, limit))).await
+    }
+    async fn sla_checks_due(&self, now: Timestamp, limit: u32) -> CoreResult<Vec<CaseId>> {
+        crate::responsibility::sla_checks_due(&mut *self.conn().await?, now, limit).await
+    }
+    async fn open_cases_after(&self, after: Option<CaseId>, limit: u32) -> CoreResult<Vec<Case>> {
+        crate::responsibility::open_cases_after(&mut *self.conn().await?, after, limit).await
+    }
+    async fn unacknowledged_handovers(
+        &self,
+        remind_before: Timestamp,
+        escalate_before: Timestamp,
+        limit: u32,
+    ) -> CoreResult<Vec<HandoverRow>> {
+        crate::responsibility::unacknowledged_handovers(&mut *self.conn().await?, remind_before, escalate_before, limit)
+            .await
+    }
+    async fn watch_cases(
+        &self,
+        unowned_before: Timestamp,
+        inactive_before: Timestamp,
+        now: Timestamp,
+        unflagged_only: bool,
+        limit: u32,
+    ) -> CoreResult<(Vec<Case>, Vec<Case>)> {
+        let conn = &mut *self.conn().await?;
+        crate::responsibility::watch_cases(conn, unowned_before, inactive_before, now, unflagged_only, limit).await
+    }
+    async fn survey_by_token(&self, token_sha256: &str) -> CoreResult<Option<Survey>> {
+        let found =
+            crate::responsibility::surveys_where(&mut *self.conn().await?, "token_sha256", token_sha256.to_string())
+                .await?;
+        Ok(found.into_iter().next())
+    }
+    async fn case_surveys(&self, case: CaseId) -> CoreResult<Vec<Survey>> {
+        crate::responsibility::surveys_where(&mut *self.conn().await?, "case_id", case.to_string()).await
+    }
+    async fn survey_stats(&self, from: Timestamp, to: Timestamp) -> CoreResult<Vec<(Option<TeamId>, Option<i64>)>> {
+        crate::responsibility::survey_stats(&mut *self.conn().await?, from, to).await
     }
 }

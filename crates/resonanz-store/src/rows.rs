@@ -50,7 +50,7 @@ pub(crate) fn opt_time(row: &AnyRow, col: &str) -> R<Option<Timestamp>> {
     Ok(row.try_get::<Option<i64>, _>(col)?.map(ts))
 }
 
-fn json_list(row: &AnyRow, col: &str) -> R<Vec<String>> {
+pub(crate) fn json_list(row: &AnyRow, col: &str) -> R<Vec<String>> {
     let s: String = row.try_get(col)?;
     serde_json::from_str(&s).map_err(|e| decode_err(col, e.to_string()))
 }
@@ -61,10 +61,108 @@ pub(crate) fn to_json_list(v: &[String]) -> String {
 
 pub(crate) const CASE_COLS: &str = "id, number, subject, status, priority, contact_id, owner_id, team_id, mailbox_id, \
     channel, tags, created_at, updated_at, waiting_since, last_message_at, preview, escalation_level, escalation_reason, \
-    categories, safeguarding, sla_due_at";
+    categories, safeguarding, sla_due_at, sla_policy_id, sla_started_at, first_response_due_at, first_responded_at, \
+    resolution_due_at, resolved_at, sla_paused_at, sla_paused_secs, sla_state, sla_next_check_at, escalated_at, \
+    escalation_ack_at, escalation_ack_by, snoozed_until, watch_flagged_at";
+
+/// The columns a case write sets, in the order [`bind_case`] binds them (`id` first).
+const CASE_WRITE_COLS: [&str; 37] = [
+    "id",
+    "number",
+    "subject",
+    "status",
+    "priority",
+    "contact_id",
+    "owner_id",
+    "team_id",
+    "mailbox_id",
+    "channel",
+    "tags",
+    "created_at",
+    "updated_at",
+    "waiting_since",
+    "last_message_at",
+    "sort_key",
+    "preview",
+    "escalation_level",
+    "escalation_reason",
+    "categories",
+    "safeguarding",
+    "sla_due_at",
+    "sla_policy_id",
+    "sla_started_at",
+    "first_response_due_at",
+    "first_responded_at",
+    "resolution_due_at",
+    "resolved_at",
+    "sla_paused_at",
+    "sla_paused_secs",
+    "sla_state",
+    "sla_next_check_at",
+    "escalated_at",
+    "escalation_ack_at",
+    "escalation_ack_by",
+    "snoozed_until",
+    "watch_flagged_at",
+];
+
+/// The INSERT and the UPDATE of a case, both binding [`CASE_WRITE_COLS`] with [`bind_case`].
+pub(crate) static CASE_WRITE: std::sync::LazyLock<(String, String)> = std::sync::LazyLock::new(|| {
+    let params: Vec<String> = (1..=CASE_WRITE_COLS.len()).map(|i| format!("${i}")).collect();
+    let insert = format!("INSERT INTO cases ({}) VALUES ({})", CASE_WRITE_COLS.join(", "), params.join(", "));
+    let sets: Vec<String> =
+        CASE_WRITE_COLS.iter().enumerate().skip(1).map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
+    let update = format!("UPDATE cases SET {} WHERE id = $1", sets.join(", "));
+    (insert, update)
+});
+
+pub(crate) fn bind_case<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    c: &Case,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    let s = &c.sla;
+    q.bind(c.id.to_string())
+        .bind(c.number)
+        .bind(c.subject.clone())
+        .bind(c.status.as_str())
+        .bind(c.priority.rank())
+        .bind(c.contact_id.to_string())
+        .bind(c.owner_id.map(|i| i.to_string()))
+        .bind(c.team_id.map(|i| i.to_string()))
+        .bind(c.mailbox_id.map(|i| i.to_string()))
+        .bind(c.channel.clone())
+        .bind(to_json_list(&c.tags))
+        .bind(micros(c.created_at))
+        .bind(micros(c.updated_at))
+        .bind(opt_micros(c.waiting_since))
+        .bind(micros(c.last_message_at))
+        .bind(resonanz_core::case::sort_key(c))
+        .bind(c.preview.clone())
+        .bind(i64::from(c.escalation_level))
+        .bind(c.escalation_reason.clone())
+        .bind(to_json_list(&c.categories))
+        .bind(i64::from(c.safeguarding))
+        .bind(opt_micros(c.safeguarding_due_at))
+        .bind(s.policy_id.map(|i| i.to_string()))
+        .bind(opt_micros(s.started_at))
+        .bind(opt_micros(s.first_response_due))
+        .bind(opt_micros(s.first_responded_at))
+        .bind(opt_micros(s.resolution_due))
+        .bind(opt_micros(s.resolved_at))
+        .bind(opt_micros(s.paused_at))
+        .bind(s.paused_secs)
+        .bind(s.state.as_str())
+        .bind(opt_micros(s.next_check_at))
+        .bind(opt_micros(c.escalated_at))
+        .bind(opt_micros(c.escalation_ack_at))
+        .bind(c.escalation_ack_by.map(|i| i.to_string()))
+        .bind(opt_micros(c.snoozed_until))
+        .bind(opt_micros(c.watch_flagged_at))
+}
 
 pub(crate) fn case(row: &AnyRow) -> R<Case> {
     let status: String = row.try_get("status")?;
+    let sla_state: String = row.try_get("sla_state")?;
     Ok(Case {
         id: CaseId(uuid(row, "id")?),
         number: row.try_get("number")?,
@@ -86,12 +184,30 @@ pub(crate) fn case(row: &AnyRow) -> R<Case> {
         escalation_reason: row.try_get("escalation_reason")?,
         categories: json_list(row, "categories")?,
         safeguarding: row.try_get::<i64, _>("safeguarding")? != 0,
-        sla_due_at: opt_time(row, "sla_due_at")?,
+        safeguarding_due_at: opt_time(row, "sla_due_at")?,
+        sla: resonanz_core::sla::CaseSla {
+            policy_id: opt_uuid(row, "sla_policy_id")?.map(resonanz_core::ids::SlaPolicyId),
+            started_at: opt_time(row, "sla_started_at")?,
+            first_response_due: opt_time(row, "first_response_due_at")?,
+            first_responded_at: opt_time(row, "first_responded_at")?,
+            resolution_due: opt_time(row, "resolution_due_at")?,
+            resolved_at: opt_time(row, "resolved_at")?,
+            paused_at: opt_time(row, "sla_paused_at")?,
+            paused_secs: row.try_get("sla_paused_secs")?,
+            state: resonanz_core::sla::SlaState::parse(&sla_state)
+                .ok_or_else(|| decode_err("sla_state", sla_state.clone()))?,
+            next_check_at: opt_time(row, "sla_next_check_at")?,
+        },
+        escalated_at: opt_time(row, "escalated_at")?,
+        escalation_ack_at: opt_time(row, "escalation_ack_at")?,
+        escalation_ack_by: opt_uuid(row, "escalation_ack_by")?.map(UserId),
+        snoozed_until: opt_time(row, "snoozed_until")?,
+        watch_flagged_at: opt_time(row, "watch_flagged_at")?,
     })
 }
 
 pub(crate) const CONTACT_COLS: &str =
-    "id, display_name, organisation_id, address_form, language, notes, created_at, updated_at";
+    "id, display_name, organisation_id, address_form, language, notes, attributes, created_at, updated_at";
 
 pub(crate) fn contact(row: &AnyRow) -> R<Contact> {
     let form: String = row.try_get("address_form")?;
@@ -102,6 +218,10 @@ pub(crate) fn contact(row: &AnyRow) -> R<Contact> {
         address_form: AddressForm::parse(&form).unwrap_or_default(),
         language: row.try_get("language")?,
         notes: row.try_get("notes")?,
+        attributes: {
+            let raw: String = row.try_get("attributes")?;
+            serde_json::from_str(&raw).map_err(|e| decode_err("attributes", e.to_string()))?
+        },
         created_at: time(row, "created_at")?,
         updated_at: time(row, "updated_at")?,
     })
@@ -181,8 +301,8 @@ pub(crate) fn attachment(row: &AnyRow) -> R<Attachment> {
     })
 }
 
-pub(crate) const USER_COLS: &str =
-    "id, email, display_name, role, password_hash, created_at, locale, active, failed_logins, locked_until";
+pub(crate) const USER_COLS: &str = "id, email, display_name, role, password_hash, created_at, locale, active, \
+    failed_logins, locked_until, availability, absent_until, languages, distressing_cap, notification_prefs";
 
 pub(crate) fn user(row: &AnyRow) -> R<User> {
     let role: String = row.try_get("role")?;
@@ -197,11 +317,30 @@ pub(crate) fn user(row: &AnyRow) -> R<User> {
         active: row.try_get::<i64, _>("active")? != 0,
         failed_logins: row.try_get("failed_logins")?,
         locked_until: opt_time(row, "locked_until")?,
+        availability: {
+            let a: String = row.try_get("availability")?;
+            resonanz_core::routing::Availability::parse(&a).ok_or_else(|| decode_err("availability", a.clone()))?
+        },
+        absent_until: opt_time(row, "absent_until")?,
+        languages: json_list(row, "languages")?,
+        distressing_cap: row.try_get("distressing_cap")?,
+        notification_prefs: {
+            let raw: String = row.try_get("notification_prefs")?;
+            serde_json::from_str(&raw).map_err(|e| decode_err("notification_prefs", e.to_string()))?
+        },
     })
 }
 
+pub(crate) const TEAM_COLS: &str = "id, name, created_at, lead_user_id, calendar";
+
 pub(crate) fn team(row: &AnyRow) -> R<Team> {
-    Ok(Team { id: TeamId(uuid(row, "id")?), name: row.try_get("name")?, created_at: time(row, "created_at")? })
+    Ok(Team {
+        id: TeamId(uuid(row, "id")?),
+        name: row.try_get("name")?,
+        created_at: time(row, "created_at")?,
+        lead_user_id: opt_uuid(row, "lead_user_id")?.map(UserId),
+        calendar: row.try_get("calendar")?,
+    })
 }
 
 pub(crate) fn token(row: &AnyRow) -> R<ApiToken> {

@@ -205,7 +205,13 @@ impl SqlStore {
                     escalation_reason: None,
                     categories: Vec::new(),
                     safeguarding: false,
-                    sla_due_at: None,
+                    safeguarding_due_at: None,
+                    sla: Default::default(),
+                    escalated_at: None,
+                    escalation_ack_at: None,
+                    escalation_ack_by: None,
+                    snoozed_until: None,
+                    watch_flagged_at: None,
                 };
                 cases.push(format!(
                     "({}, {}, {}, {}, {}, {}, {}, NULL, NULL, 'email', '[]', {t}, {t}, {}, {t}, {}, {})",

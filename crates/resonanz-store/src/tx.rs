@@ -5,9 +5,10 @@
 //! at commit, so an audited change costs no extra round trips until then.
 
 use async_trait::async_trait;
+use resonanz_core::Timestamp;
 use resonanz_core::assist::{Approval, AutoReplyRule, MessageAnalysis, Suggestion};
 use resonanz_core::audit::{AuditEvent, NewAuditEvent};
-use resonanz_core::case::{Case, sort_key};
+use resonanz_core::case::Case;
 use resonanz_core::contact::{Contact, ContactView, Identity, IdentityKind, Organisation};
 use resonanz_core::error::CoreResult;
 use resonanz_core::ids::*;
@@ -15,8 +16,12 @@ use resonanz_core::jobs::NewJob;
 use resonanz_core::message::{Attachment, Message};
 use resonanz_core::outbound::{Mailbox, OutboxEntry};
 use resonanz_core::quarantine::QuarantineEntry;
+use resonanz_core::responsibility::{AssignmentRecord, Escalation, FollowUp, Survey};
+use resonanz_core::routing::RoutingRule;
+use resonanz_core::sla::SlaPolicy;
 use resonanz_core::store::{Backend, Tx};
 use resonanz_core::user::{ApiToken, Team, User};
+use resonanz_core::workspace::Handover;
 use sqlx::{Any, Row, Transaction};
 
 use crate::rows::{self, micros, opt_micros, to_json_list};
@@ -294,64 +299,13 @@ impl Tx for SqlTx {
     }
 
     async fn insert_case(&mut self, c: &Case) -> CoreResult<()> {
-        exec!(
-            self,
-            "INSERT INTO cases (id, number, subject, status, priority, contact_id, owner_id, team_id, mailbox_id, channel, tags, \
-             created_at, updated_at, waiting_since, last_message_at, sort_key, preview, escalation_level, escalation_reason, \
-             categories, safeguarding, sla_due_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
-            c.id.to_string(),
-            c.number,
-            c.subject.clone(),
-            c.status.as_str(),
-            c.priority.rank(),
-            c.contact_id.to_string(),
-            c.owner_id.map(|i| i.to_string()),
-            c.team_id.map(|i| i.to_string()),
-            c.mailbox_id.map(|i| i.to_string()),
-            c.channel.clone(),
-            to_json_list(&c.tags),
-            micros(c.created_at),
-            micros(c.updated_at),
-            opt_micros(c.waiting_since),
-            micros(c.last_message_at),
-            sort_key(c),
-            c.preview.clone(),
-            i64::from(c.escalation_level),
-            c.escalation_reason.clone(),
-            to_json_list(&c.categories),
-            i64::from(c.safeguarding),
-            opt_micros(c.sla_due_at)
-        )
+        let sql = &rows::CASE_WRITE.0;
+        rows::bind_case(sqlx::query(sql), c).execute(&mut *self.tx).await.map_err(db_err).map(|_| ())
     }
 
     async fn update_case(&mut self, c: &Case) -> CoreResult<()> {
-        exec!(
-            self,
-            "UPDATE cases SET subject = $2, status = $3, priority = $4, contact_id = $5, owner_id = $6, team_id = $7, \
-             mailbox_id = $8, tags = $9, updated_at = $10, waiting_since = $11, last_message_at = $12, sort_key = $13, \
-             preview = $14, escalation_level = $15, escalation_reason = $16, categories = $17, safeguarding = $18, \
-             sla_due_at = $19 WHERE id = $1",
-            c.id.to_string(),
-            c.subject.clone(),
-            c.status.as_str(),
-            c.priority.rank(),
-            c.contact_id.to_string(),
-            c.owner_id.map(|i| i.to_string()),
-            c.team_id.map(|i| i.to_string()),
-            c.mailbox_id.map(|i| i.to_string()),
-            to_json_list(&c.tags),
-            micros(c.updated_at),
-            opt_micros(c.waiting_since),
-            micros(c.last_message_at),
-            sort_key(c),
-            c.preview.clone(),
-            i64::from(c.escalation_level),
-            c.escalation_reason.clone(),
-            to_json_list(&c.categories),
-            i64::from(c.safeguarding),
-            opt_micros(c.sla_due_at)
-        )
+        let sql = &rows::CASE_WRITE.1;
+        rows::bind_case(sqlx::query(sql), c).execute(&mut *self.tx).await.map_err(db_err).map(|_| ())
     }
 
     async fn identity(&mut self, kind: IdentityKind, value: &str) -> CoreResult<Option<Identity>> {
@@ -392,8 +346,8 @@ impl Tx for SqlTx {
     async fn insert_contact(&mut self, c: &Contact) -> CoreResult<()> {
         exec!(
             self,
-            "INSERT INTO contacts (id, display_name, organisation_id, address_form, language, notes, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO contacts (id, display_name, organisation_id, address_form, language, notes, created_at, updated_at, \
+             attributes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             c.id.to_string(),
             c.display_name.clone(),
             c.organisation_id.map(|i| i.to_string()),
@@ -401,7 +355,8 @@ impl Tx for SqlTx {
             c.language.clone(),
             c.notes.clone(),
             micros(c.created_at),
-            micros(c.updated_at)
+            micros(c.updated_at),
+            serde_json::to_string(&c.attributes).unwrap_or_else(|_| "{}".into())
         )
     }
 
@@ -409,14 +364,15 @@ impl Tx for SqlTx {
         exec!(
             self,
             "UPDATE contacts SET display_name = $2, organisation_id = $3, address_form = $4, language = $5, notes = $6, \
-             updated_at = $7 WHERE id = $1",
+             updated_at = $7, attributes = $8 WHERE id = $1",
             c.id.to_string(),
             c.display_name.clone(),
             c.organisation_id.map(|i| i.to_string()),
             c.address_form.as_str(),
             c.language.clone(),
             c.notes.clone(),
-            micros(c.updated_at)
+            micros(c.updated_at),
+            serde_json::to_string(&c.attributes).unwrap_or_else(|_| "{}".into())
         )
     }
 
@@ -602,7 +558,8 @@ impl Tx for SqlTx {
         exec!(
             self,
             "INSERT INTO users (id, email, display_name, role, password_hash, created_at, locale, active, failed_logins, \
-             locked_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             locked_until, availability, absent_until, languages, distressing_cap, notification_prefs) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
             u.id.to_string(),
             u.email.clone(),
             u.display_name.clone(),
@@ -612,7 +569,12 @@ impl Tx for SqlTx {
             u.locale.clone(),
             i64::from(u.active),
             u.failed_logins,
-            opt_micros(u.locked_until)
+            opt_micros(u.locked_until),
+            u.availability.as_str(),
+            opt_micros(u.absent_until),
+            to_json_list(&u.languages),
+            u.distressing_cap,
+            serde_json::to_string(&u.notification_prefs).unwrap_or_else(|_| "{}".into())
         )
     }
 
@@ -620,7 +582,8 @@ impl Tx for SqlTx {
         exec!(
             self,
             "UPDATE users SET email = $2, display_name = $3, role = $4, password_hash = $5, locale = $6, active = $7, \
-             failed_logins = $8, locked_until = $9 WHERE id = $1",
+             failed_logins = $8, locked_until = $9, availability = $10, absent_until = $11, languages = $12, \
+             distressing_cap = $13, notification_prefs = $14 WHERE id = $1",
             u.id.to_string(),
             u.email.clone(),
             u.display_name.clone(),
@@ -629,22 +592,30 @@ impl Tx for SqlTx {
             u.locale.clone(),
             i64::from(u.active),
             u.failed_logins,
-            opt_micros(u.locked_until)
+            opt_micros(u.locked_until),
+            u.availability.as_str(),
+            opt_micros(u.absent_until),
+            to_json_list(&u.languages),
+            u.distressing_cap,
+            serde_json::to_string(&u.notification_prefs).unwrap_or_else(|_| "{}".into())
         )
     }
 
     async fn insert_team(&mut self, t: &Team) -> CoreResult<()> {
         exec!(
             self,
-            "INSERT INTO teams (id, name, created_at) VALUES ($1, $2, $3)",
+            "INSERT INTO teams (id, name, created_at, lead_user_id, calendar) VALUES ($1, $2, $3, $4, $5)",
             t.id.to_string(),
             t.name.clone(),
-            micros(t.created_at)
+            micros(t.created_at),
+            t.lead_user_id.map(|u| u.to_string()),
+            t.calendar.clone()
         )
     }
 
     async fn team(&mut self, id: TeamId) -> CoreResult<Option<Team>> {
-        one!(self, "SELECT id, name, created_at FROM teams WHERE id = $1", rows::team, id.to_string())
+        let sql = format!("SELECT {} FROM teams WHERE id = $1", rows::TEAM_COLS);
+        one!(self, &sql, rows::team, id.to_string())
     }
 
     async fn add_team_member(&mut self, team: TeamId, user: UserId) -> CoreResult<()> {
@@ -775,5 +746,104 @@ impl Tx for SqlTx {
         );
         let found = sqlx::query(&sql).bind(case.to_string()).fetch_all(&mut *self.tx).await.map_err(db_err)?;
         found.iter().map(rows::outbox).collect::<Result<_, _>>().map_err(db_err)
+    }
+    async fn setting(&mut self, key: &str) -> CoreResult<Option<String>> {
+        crate::assist::setting(&mut self.tx, key).await
+    }
+    async fn routing_rules(&mut self) -> CoreResult<Vec<RoutingRule>> {
+        crate::responsibility::routing_rules(&mut self.tx).await
+    }
+    async fn routing_rule(&mut self, id: RoutingRuleId) -> CoreResult<Option<RoutingRule>> {
+        crate::responsibility::routing_rule(&mut self.tx, id).await
+    }
+    async fn insert_routing_rule(&mut self, rule: &RoutingRule) -> CoreResult<()> {
+        crate::responsibility::upsert_routing_rule(&mut self.tx, rule, true).await
+    }
+    async fn update_routing_rule(&mut self, rule: &RoutingRule) -> CoreResult<()> {
+        crate::responsibility::upsert_routing_rule(&mut self.tx, rule, false).await
+    }
+    async fn delete_routing_rule(&mut self, id: RoutingRuleId) -> CoreResult<()> {
+        crate::responsibility::delete_by_id(&mut self.tx, "routing_rules", id.to_string()).await
+    }
+    async fn record_rule_error(&mut self, id: RoutingRuleId, error: &str, at: Timestamp) -> CoreResult<()> {
+        crate::responsibility::record_rule_error(&mut self.tx, id, error, at).await
+    }
+    async fn sla_policies(&mut self) -> CoreResult<Vec<SlaPolicy>> {
+        crate::responsibility::sla_policies(&mut self.tx).await
+    }
+    async fn sla_policy(&mut self, id: SlaPolicyId) -> CoreResult<Option<SlaPolicy>> {
+        Ok(crate::responsibility::sla_policies(&mut self.tx).await?.into_iter().find(|p| p.id == id))
+    }
+    async fn insert_sla_policy(&mut self, policy: &SlaPolicy) -> CoreResult<()> {
+        crate::responsibility::upsert_sla_policy(&mut self.tx, policy, true).await
+    }
+    async fn update_sla_policy(&mut self, policy: &SlaPolicy) -> CoreResult<()> {
+        crate::responsibility::upsert_sla_policy(&mut self.tx, policy, false).await
+    }
+    async fn delete_sla_policy(&mut self, id: SlaPolicyId) -> CoreResult<()> {
+        crate::responsibility::delete_by_id(&mut self.tx, "sla_policies", id.to_string()).await
+    }
+    async fn update_team(&mut self, team: &Team) -> CoreResult<()> {
+        crate::responsibility::update_team(&mut self.tx, team).await
+    }
+    async fn team_member_ids(&mut self, team: TeamId) -> CoreResult<Vec<UserId>> {
+        crate::responsibility::team_member_ids(&mut self.tx, team).await
+    }
+    async fn assignment_load(&mut self, team: TeamId, since: Timestamp) -> CoreResult<Vec<(User, i64, i64)>> {
+        crate::responsibility::assignment_load(&mut self.tx, team, since).await
+    }
+    async fn previous_owner(&mut self, contact: ContactId, except: CaseId) -> CoreResult<Option<UserId>> {
+        crate::responsibility::previous_owner(&mut self.tx, contact, except).await
+    }
+    async fn round_robin_last(&mut self, team: TeamId) -> CoreResult<Option<UserId>> {
+        crate::responsibility::round_robin_last(&mut self.tx, team).await
+    }
+    async fn set_round_robin_last(&mut self, team: TeamId, user: UserId) -> CoreResult<()> {
+        crate::responsibility::set_round_robin_last(&mut self.tx, team, user).await
+    }
+    async fn insert_assignment(&mut self, record: &AssignmentRecord) -> CoreResult<()> {
+        crate::responsibility::insert_assignment(&mut self.tx, record).await
+    }
+    async fn insert_escalation(&mut self, escalation: &Escalation) -> CoreResult<()> {
+        crate::responsibility::upsert_escalation(&mut self.tx, escalation, true).await
+    }
+    async fn update_escalation(&mut self, escalation: &Escalation) -> CoreResult<()> {
+        crate::responsibility::upsert_escalation(&mut self.tx, escalation, false).await
+    }
+    async fn open_escalation(&mut self, case: CaseId) -> CoreResult<Option<Escalation>> {
+        crate::responsibility::open_escalation(&mut self.tx, case).await
+    }
+    async fn handover(&mut self, id: HandoverId) -> CoreResult<Option<Handover>> {
+        crate::responsibility::handover(&mut self.tx, id).await
+    }
+    async fn update_handover(&mut self, handover: &Handover) -> CoreResult<()> {
+        crate::responsibility::update_handover(&mut self.tx, handover).await
+    }
+    async fn follow_up(&mut self, id: FollowUpId) -> CoreResult<Option<FollowUp>> {
+        Ok(crate::responsibility::follow_ups_where(&mut self.tx, "id = $1", id.to_string(), None)
+            .await?
+            .into_iter()
+            .next())
+    }
+    async fn case_follow_ups(&mut self, case: CaseId) -> CoreResult<Vec<FollowUp>> {
+        crate::responsibility::follow_ups_where(&mut self.tx, "case_id = $1", case.to_string(), None).await
+    }
+    async fn insert_follow_up(&mut self, follow_up: &FollowUp) -> CoreResult<()> {
+        crate::responsibility::upsert_follow_up(&mut self.tx, follow_up, true).await
+    }
+    async fn update_follow_up(&mut self, follow_up: &FollowUp) -> CoreResult<()> {
+        crate::responsibility::upsert_follow_up(&mut self.tx, follow_up, false).await
+    }
+    async fn survey(&mut self, id: SurveyId) -> CoreResult<Option<Survey>> {
+        Ok(crate::responsibility::surveys_where(&mut self.tx, "id", id.to_string()).await?.into_iter().next())
+    }
+    async fn case_surveys(&mut self, case: CaseId) -> CoreResult<Vec<Survey>> {
+        crate::responsibility::surveys_where(&mut self.tx, "case_id", case.to_string()).await
+    }
+    async fn insert_survey(&mut self, survey: &Survey) -> CoreResult<()> {
+        crate::responsibility::upsert_survey(&mut self.tx, survey, true).await
+    }
+    async fn update_survey(&mut self, survey: &Survey) -> CoreResult<()> {
+        crate::responsibility::upsert_survey(&mut self.tx, survey, false).await
     }
 }

@@ -59,9 +59,10 @@ fn text_block(row: &AnyRow) -> R<TextBlock> {
     })
 }
 
-const HANDOVER_COLS: &str = "id, case_id, from_user_id, to_user_id, by_user_id, note, created_at, acknowledged_at";
+pub(crate) const HANDOVER_COLS: &str =
+    "id, case_id, from_user_id, to_user_id, by_user_id, note, created_at, acknowledged_at, reminded_at, escalated_at";
 
-fn handover(row: &AnyRow) -> R<Handover> {
+pub(crate) fn handover(row: &AnyRow) -> R<Handover> {
     Ok(Handover {
         id: HandoverId(uuid(row, "id")?),
         case_id: CaseId(uuid(row, "case_id")?),
@@ -71,6 +72,8 @@ fn handover(row: &AnyRow) -> R<Handover> {
         note: row.try_get("note")?,
         created_at: time(row, "created_at")?,
         acknowledged_at: opt_time(row, "acknowledged_at")?,
+        reminded_at: opt_time(row, "reminded_at")?,
+        escalated_at: opt_time(row, "escalated_at")?,
     })
 }
 
@@ -434,7 +437,7 @@ pub(crate) async fn count_text_block_use(conn: &mut AnyConnection, ids: &[TextBl
 }
 
 pub(crate) async fn insert_handover(conn: &mut AnyConnection, h: &Handover) -> CoreResult<()> {
-    sqlx::query(&format!("INSERT INTO handovers ({HANDOVER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+    sqlx::query(&format!("INSERT INTO handovers ({HANDOVER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
         .bind(h.id.to_string())
         .bind(h.case_id.to_string())
         .bind(h.from_user_id.map(|u| u.to_string()))
@@ -443,6 +446,8 @@ pub(crate) async fn insert_handover(conn: &mut AnyConnection, h: &Handover) -> C
         .bind(h.note.clone())
         .bind(micros(h.created_at))
         .bind(opt_micros(h.acknowledged_at))
+        .bind(opt_micros(h.reminded_at))
+        .bind(opt_micros(h.escalated_at))
         .execute(conn)
         .await
         .map_err(db_err)

@@ -72,6 +72,9 @@ pub struct CreateContactBody {
     pub language: Option<String>,
     pub notes: Option<String>,
     pub organisation_id: Option<String>,
+    /// Free attributes routing rules can read (`{"vip": "ja"}`).
+    #[serde(default)]
+    pub attributes: std::collections::BTreeMap<String, String>,
 }
 
 /// An `organisation_id` from a body: a UUID, or a field error (a malformed id names nothing).
@@ -101,6 +104,7 @@ pub async fn create(
         language: body.language,
         notes: body.notes,
         organisation_id: parse_organisation_id(body.organisation_id)?,
+        attributes: body.attributes,
     };
     let view = state.core.create_contact(&Actor::User(user.id), input).await?;
     Ok((StatusCode::CREATED, Json(ContactDto::from(view))))
@@ -115,6 +119,8 @@ pub struct PatchContactBody {
     pub address_form: Option<String>,
     pub language: Option<String>,
     pub notes: Option<String>,
+    /// Replaces every attribute (`{"vip": "ja", "age_group": "kind"}`).
+    pub attributes: Option<std::collections::BTreeMap<String, String>>,
     /// `null` removes the contact from its organisation.
     #[serde(default, deserialize_with = "present")]
     pub organisation_id: Option<Option<String>>,
@@ -132,6 +138,7 @@ pub async fn update(
         address_form: body.address_form,
         language: body.language,
         notes: body.notes,
+        attributes: body.attributes,
         organisation_id: body.organisation_id.map(parse_organisation_id).transpose()?,
     };
     let view = state.core.update_contact(&Actor::User(user.id), ContactId(id), patch).await?;

@@ -48,12 +48,18 @@ pub struct CaseDto {
     pub categories: Vec<String>,
     /// Under the safeguarding protocol: no automatic replies, four-eyes on every reply.
     pub safeguarding: bool,
-    /// When the first response is due (the safeguarding deadline).
+    /// The safeguarding protocol's deadline (also in `sla.first_response_due`).
     pub sla_due_at: Option<String>,
+    pub sla: crate::responsibility::dto::SlaDto,
+    pub escalation: crate::responsibility::dto::EscalationStateDto,
+    /// Snoozed until then (Wiedervorlage).
+    pub snoozed_until: Option<String>,
 }
 
 impl From<Case> for CaseDto {
     fn from(c: Case) -> Self {
+        let sla = crate::responsibility::dto::SlaDto::from(&c);
+        let escalation = crate::responsibility::dto::EscalationStateDto::from(&c);
         Self {
             id: c.id.to_string(),
             reference: c.reference(),
@@ -68,9 +74,12 @@ impl From<Case> for CaseDto {
             waiting_since: opt_rfc3339(c.waiting_since),
             last_message_at: rfc3339(c.last_message_at),
             created_at: rfc3339(c.created_at),
-            categories: c.categories,
             safeguarding: c.safeguarding,
-            sla_due_at: opt_rfc3339(c.sla_due_at),
+            sla_due_at: opt_rfc3339(c.safeguarding_due_at),
+            sla,
+            escalation,
+            snoozed_until: opt_rfc3339(c.snoozed_until),
+            categories: c.categories,
         }
     }
 }
@@ -136,6 +145,7 @@ pub struct ContactDto {
     pub address_form: &'static str,
     pub language: String,
     pub notes: String,
+    pub attributes: std::collections::BTreeMap<String, String>,
     pub identities: Vec<IdentityDto>,
     pub created_at: String,
     pub updated_at: String,
@@ -155,6 +165,7 @@ impl From<ContactView> for ContactDto {
             address_form: c.address_form.as_str(),
             language: c.language,
             notes: c.notes,
+            attributes: c.attributes,
             identities: v.identities.into_iter().map(IdentityDto::from).collect(),
             created_at: rfc3339(c.created_at),
             updated_at: rfc3339(c.updated_at),
@@ -292,6 +303,9 @@ pub struct CaseDetailDto {
     pub categories: Vec<String>,
     pub safeguarding: bool,
     pub sla_due_at: Option<String>,
+    pub sla: crate::responsibility::dto::SlaDto,
+    pub escalation: crate::responsibility::dto::EscalationStateDto,
+    pub snoozed_until: Option<String>,
     pub contact: Option<CaseContactDto>,
     pub messages: Vec<MessageDto>,
     pub events: Vec<EventDto>,
@@ -302,6 +316,8 @@ impl CaseDetailDto {
     /// `Store::case_analyses` and `Store::case_approvals` return them).
     pub fn new(d: CaseDetail, analyses: &[MessageAnalysis], approvals: &[Approval]) -> Self {
         let c = d.case;
+        let sla = crate::responsibility::dto::SlaDto::from(&c);
+        let escalation = crate::responsibility::dto::EscalationStateDto::from(&c);
         let messages = d
             .messages
             .into_iter()
@@ -328,9 +344,12 @@ impl CaseDetailDto {
             waiting_since: opt_rfc3339(c.waiting_since),
             owner: d.owner.map(UserRefDto::from),
             team_id: c.team_id.map(|t| t.to_string()),
+            sla,
+            escalation,
+            snoozed_until: opt_rfc3339(c.snoozed_until),
             categories: c.categories,
             safeguarding: c.safeguarding,
-            sla_due_at: opt_rfc3339(c.sla_due_at),
+            sla_due_at: opt_rfc3339(c.safeguarding_due_at),
             contact: d.contact.map(|c| CaseContactDto {
                 organisation: d.organisation.map(OrganisationRefDto::from),
                 ..CaseContactDto::from(c)

@@ -25,6 +25,7 @@ pub mod error;
 mod mail;
 pub mod openapi;
 mod organisations;
+pub mod responsibility;
 mod teams;
 pub mod ui;
 
@@ -119,6 +120,40 @@ pub fn routes(max_mail_bytes: usize) -> Vec<RouteSpec> {
         r("put", "/api/v1/assist/auto-replies", true, put(assist::settings::set_auto_reply)),
         r("get", "/api/v1/assist/settings", true, get(assist::settings::settings)),
         r("put", "/api/v1/assist/settings", true, put(assist::settings::set_settings)),
+        r("get", "/api/v1/routing-rules", true, get(responsibility::rules)),
+        r("post", "/api/v1/routing-rules", true, post(responsibility::create_rule)),
+        r("post", "/api/v1/routing-rules/dry-run", true, post(responsibility::dry_run)),
+        r("get", "/api/v1/routing-rules/{id}", true, get(responsibility::rule)),
+        r("put", "/api/v1/routing-rules/{id}", true, put(responsibility::update_rule)),
+        r("delete", "/api/v1/routing-rules/{id}", true, delete(responsibility::delete_rule)),
+        r("get", "/api/v1/sla-policies", true, get(responsibility::policies)),
+        r("post", "/api/v1/sla-policies", true, post(responsibility::create_policy)),
+        r("put", "/api/v1/sla-policies/{id}", true, put(responsibility::update_policy)),
+        r("delete", "/api/v1/sla-policies/{id}", true, delete(responsibility::delete_policy)),
+        r("post", "/api/v1/sla/recompute", true, post(responsibility::recompute)),
+        r("get", "/api/v1/calendar", true, get(responsibility::calendar)),
+        r("put", "/api/v1/calendar", true, put(responsibility::set_calendar)),
+        r("get", "/api/v1/holidays", true, get(responsibility::holidays)),
+        r("patch", "/api/v1/teams/{id}", true, patch(responsibility::update_team)),
+        r("put", "/api/v1/users/{id}/availability", true, put(responsibility::set_availability)),
+        r("post", "/api/v1/cases/{id}/escalation", true, post(responsibility::escalate)),
+        r("post", "/api/v1/cases/{id}/escalation/acknowledge", true, post(responsibility::acknowledge_escalation)),
+        r("get", "/api/v1/cases/{id}/escalations", true, get(responsibility::escalations)),
+        r("post", "/api/v1/cases/{id}/handover/acknowledge", true, post(responsibility::acknowledge_handover)),
+        r("get", "/api/v1/cases/{id}/ownership", true, get(responsibility::ownership)),
+        r("get", "/api/v1/cases/{id}/follow-ups", true, get(responsibility::case_follow_ups)),
+        r("post", "/api/v1/cases/{id}/follow-ups", true, post(responsibility::add_follow_up)),
+        r("get", "/api/v1/follow-ups", true, get(responsibility::my_follow_ups)),
+        r("post", "/api/v1/follow-ups/{id}/done", true, post(responsibility::complete_follow_up)),
+        r("get", "/api/v1/watch", true, get(responsibility::watch)),
+        r("get", "/api/v1/responsibility/settings", true, get(responsibility::settings)),
+        r("put", "/api/v1/responsibility/settings", true, put(responsibility::set_settings)),
+        r("get", "/api/v1/notifications", true, get(responsibility::notifications)),
+        r("post", "/api/v1/notifications/read", true, post(responsibility::read_notifications)),
+        r("get", "/api/v1/me/notification-preferences", true, get(responsibility::notification_prefs)),
+        r("put", "/api/v1/me/notification-preferences", true, put(responsibility::set_notification_prefs)),
+        r("get", "/api/v1/cases/{id}/surveys", true, get(responsibility::case_surveys)),
+        r("get", "/api/v1/reports/csat", true, get(responsibility::csat_report)),
     ]
 }
 

@@ -139,11 +139,17 @@ pub fn check_mailbox() -> resonanz_web::ui::CheckMailbox {
     })
 }
 
-pub async fn serve(core: Core, args: ServeArgs, database_url: &str) -> anyhow::Result<()> {
-    let tz: chrono_tz::Tz = args.time_zone.parse().map_err(|_| {
-        anyhow::anyhow!("unknown time zone {:?}: use an IANA name such as Europe/Berlin", args.time_zone)
-    })?;
+/// The organisation's time zone from `--time-zone`.
+fn time_zone(args: &ServeArgs) -> anyhow::Result<chrono_tz::Tz> {
+    args.time_zone
+        .parse()
+        .map_err(|_| anyhow::anyhow!("unknown time zone {:?}: use an IANA name such as Europe/Berlin", args.time_zone))
+}
+
+pub async fn serve(mut core: Core, args: ServeArgs, database_url: &str) -> anyhow::Result<()> {
+    let tz = time_zone(&args)?;
     resonanz_web::ui::i18n::set_time_zone(tz);
+    core.settings.time_zone = tz;
     crate::assist::init_analyzer(args.assist.assist_model.as_deref())?;
     if args.demo {
         match crate::demo::fill(&core).await? {
@@ -161,6 +167,7 @@ pub async fn serve(core: Core, args: ServeArgs, database_url: &str) -> anyhow::R
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener.local_addr()?;
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
+    core.settings.public_url = Some(public_url.clone());
     let max = args.limits.max_mail_bytes;
     let mut ui = resonanz_web::ui::UiSettings::new(&public_url);
     ui.check_mailbox = check_mailbox();
@@ -209,7 +216,9 @@ pub async fn serve(core: Core, args: ServeArgs, database_url: &str) -> anyhow::R
     Ok(())
 }
 
-pub async fn worker(core: Core, args: ServeArgs) -> anyhow::Result<()> {
+pub async fn worker(mut core: Core, args: ServeArgs) -> anyhow::Result<()> {
+    core.settings.time_zone = time_zone(&args)?;
+    core.settings.public_url = args.public_url.clone();
     crate::assist::init_analyzer(args.assist.assist_model.as_deref())?;
     let (tx, rx) = watch::channel(false);
     let signalled = shutdown_signal();

@@ -83,11 +83,24 @@ async fn dispatch(
 
 /// Runs jobs until `shutdown` turns true. A job in progress is finished first; a job interrupted
 /// by a crash is taken over by another worker when its lease ends.
+/// How often the watcher runs: SLA warnings and breaches, handover reminders, unowned and
+/// inactive cases, follow-ups that are due.
+const TICK_EVERY: Duration = Duration::from_secs(60);
+
 pub async fn run(core: Core, transport: Box<dyn MailTransport>, mut shutdown: watch::Receiver<bool>) {
     tracing::info!("worker started");
+    let mut last_tick: Option<std::time::Instant> = None;
     loop {
         if *shutdown.borrow() {
             break;
+        }
+        if last_tick.is_none_or(|t| t.elapsed() >= TICK_EVERY) {
+            last_tick = Some(std::time::Instant::now());
+            match core.tick().await {
+                Ok(r) if r != Default::default() => tracing::info!(report = ?r, "watcher"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "watcher failed"),
+            }
         }
         match run_one(&core, transport.as_ref()).await {
             Ok(true) => continue,

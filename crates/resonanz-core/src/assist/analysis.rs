@@ -134,9 +134,21 @@ impl Core {
             let reason = format!("Assist: Verdacht auf Gefährdung ({:.0} %)", confidence * 100.0);
             self.start_safeguarding(&mut *tx, &mut case, &Actor::System, &reason, Some(&version), confidence).await?;
         }
+        if newest {
+            self.route(
+                &mut *tx,
+                &mut case,
+                crate::routing::Trigger::Analysed,
+                Some(message),
+                Some(&outcome.result),
+                now,
+            )
+            .await?;
+            crate::responsibility::escalate_for_categories(self, &mut *tx, &mut case, now).await?;
+        }
         if case != before_case {
             case.updated_at = now;
-            tx.update_case(&case).await?;
+            crate::responsibility::save_case(self, &mut *tx, Some(&before_case), &mut case, now).await?;
         }
         if !person_decided && newest {
             self.maybe_auto_reply(&mut *tx, &mut case, message, outcome, &version).await?;
@@ -280,13 +292,16 @@ impl Core {
                 .after(serde_json::json!({"message_id": id, "categories": corrected})),
         )
         .await?;
+        let before_case = case.clone();
         case.categories = corrected.clone();
         if corrected.iter().any(|c| c == SAFEGUARDING) && !case.safeguarding {
             self.start_safeguarding(&mut *tx, &mut case, &actor, "Kategorie von einer Person gesetzt", None, 1.0)
                 .await?;
         }
         case.updated_at = now;
-        tx.update_case(&case).await?;
+        self.route(&mut *tx, &mut case, crate::routing::Trigger::Updated, None, None, now).await?;
+        crate::responsibility::escalate_for_categories(self, &mut *tx, &mut case, now).await?;
+        crate::responsibility::save_case(self, &mut *tx, Some(&before_case), &mut case, now).await?;
         tx.commit().await?;
         Ok(a)
     }

@@ -229,6 +229,7 @@ impl Core {
         tx.insert_message(&reply, &crate::search::document(&reply.subject, &reply.text_body)).await?;
         tx.insert_outbox(&outbox).await?;
         tx.enqueue_job(&NewJob::of(&SendMail { outbox_id: outbox.id }, now)).await?;
+        let before_case = case.clone();
         let before = case.status;
         // The contact's answer reopens the case into a person's inbox.
         case.status = CaseStatus::WaitingOnContact;
@@ -239,7 +240,7 @@ impl Core {
         tags.push(AUTO_TAG.into());
         case.tags = normalise_tags(&tags);
         case.updated_at = now;
-        tx.update_case(case).await?;
+        crate::responsibility::save_case(self, &mut *tx, Some(&before_case), case, now).await?;
         tx.insert_suggestion(&Suggestion {
             id: SuggestionId::new(now),
             kind: SuggestionKind::AutoReply,

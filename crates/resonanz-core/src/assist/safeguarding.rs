@@ -82,13 +82,35 @@ impl Core {
         if settings.safeguarding_team.is_some() {
             case.team_id = settings.safeguarding_team;
         }
-        case.escalation_level = case.escalation_level.max(SAFEGUARDING_LEVEL);
+        if case.escalation_level < SAFEGUARDING_LEVEL {
+            // The protocol's own notices reach the team and the supervisors: the escalation is
+            // recorded (and waits for acknowledgement) without a second round of notices.
+            tx.insert_escalation(&crate::responsibility::Escalation {
+                id: crate::ids::EscalationId::new(now),
+                case_id: case.id,
+                level: SAFEGUARDING_LEVEL,
+                previous_level: case.escalation_level,
+                reason: format!("Kinderschutz: {reason}"),
+                source: crate::responsibility::EscalationSource::Safeguarding,
+                created_by: match actor {
+                    Actor::User(u) => Some(*u),
+                    _ => None,
+                },
+                created_at: now,
+                acknowledged_by: None,
+                acknowledged_at: None,
+            })
+            .await?;
+            case.escalation_level = SAFEGUARDING_LEVEL;
+            case.escalated_at = Some(now);
+            case.escalation_ack_at = None;
+            case.escalation_ack_by = None;
+        }
         case.escalation_reason = Some(format!("Kinderschutz: {reason}"));
         case.priority = Priority::Urgent;
         let due = now + Duration::minutes(settings.safeguarding_sla_minutes);
-        case.sla_due_at = Some(case.sla_due_at.map_or(due, |d| d.min(due)));
+        case.safeguarding_due_at = Some(case.safeguarding_due_at.map_or(due, |d| d.min(due)));
         case.updated_at = now;
-        tx.update_case(case).await?;
         tx.append_audit(
             NewAuditEvent::new(actor, "case.safeguarding_started", "case", case.id, now)
                 .before(serde_json::json!({"team_id": before.team_id, "escalation_level": before.escalation_level}))
@@ -96,7 +118,7 @@ impl Core {
                     "reason": reason,
                     "team_id": case.team_id,
                     "escalation_level": case.escalation_level,
-                    "sla_due_at": case.sla_due_at,
+                    "sla_due_at": case.safeguarding_due_at,
                     "team_configured": settings.safeguarding_team.is_some(),
                 })),
         )
@@ -199,7 +221,10 @@ impl Core {
         if case.safeguarding {
             return Err(CoreError::Conflict("the case is already under the safeguarding protocol".into()));
         }
+        let before = case.clone();
         self.start_safeguarding(&mut *tx, &mut case, &Actor::User(by), reason, None, 1.0).await?;
+        let now = self.clock.now();
+        crate::responsibility::save_case(self, &mut *tx, Some(&before), &mut case, now).await?;
         tx.commit().await?;
         Ok(case)
     }
@@ -221,10 +246,11 @@ impl Core {
         if !case.safeguarding {
             return Err(CoreError::Conflict("the case is not under the safeguarding protocol".into()));
         }
+        let before = case.clone();
         case.safeguarding = false;
-        case.sla_due_at = None;
+        case.safeguarding_due_at = None;
         case.updated_at = now;
-        tx.update_case(&case).await?;
+        crate::responsibility::save_case(self, &mut *tx, Some(&before), &mut case, now).await?;
         tx.append_audit(
             NewAuditEvent::new(&actor, "case.safeguarding_lifted", "case", case.id, now)
                 .after(serde_json::json!({"reason": reason})),
@@ -297,13 +323,16 @@ impl Core {
             // Now the contact is answered: the waiting clock stops and the deadline is met.
             let mut answered = case.clone();
             answered.waiting_since = None;
-            answered.sla_due_at = None;
+            answered.safeguarding_due_at = None;
+            if answered.sla.first_responded_at.is_none() {
+                answered.sla.first_responded_at = Some(now);
+            }
             if answered.status == crate::case::CaseStatus::New {
                 answered.status = crate::case::CaseStatus::Open;
             }
             if answered != case {
                 answered.updated_at = now;
-                tx.update_case(&answered).await?;
+                crate::responsibility::save_case(self, &mut *tx, Some(&case), &mut answered, now).await?;
             }
             "message.approved"
         } else {

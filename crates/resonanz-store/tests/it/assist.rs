@@ -401,7 +401,7 @@ async fn corrected_categories_settle_the_ledger(db: Db) {
     t.core.correct_categories(mid, by, &cats(&["complaint", "safeguarding"])).await.unwrap();
     let c = case(&t, case_id).await;
     assert!(c.safeguarding);
-    assert_eq!(c.sla_due_at, Some(t.clock.now() + Duration::minutes(60)));
+    assert_eq!(c.safeguarding_due_at, Some(t.clock.now() + Duration::minutes(60)));
     assert!(actions(&t, case_id).await.contains(&"case.safeguarding_started".to_string()));
     assert!(ledger(&t, case_id, SuggestionKind::Routing).await.is_empty());
     let rows = ledger(&t, case_id, SuggestionKind::Classification).await;

@@ -63,7 +63,7 @@ async fn a_held_reply_answers_nobody_until_approved(db: Db) {
     let s = staff(&t, 60, true).await;
     let case_id = safeguarding_case(&t).await;
     let before = case(&t, case_id).await;
-    assert!(before.waiting_since.is_some() && before.sla_due_at.is_some());
+    assert!(before.waiting_since.is_some() && before.safeguarding_due_at.is_some());
     let input = ReplyInput {
         text: "Danke, wir melden uns gleich.".into(),
         status: Some(CaseStatus::Resolved),
@@ -72,11 +72,11 @@ async fn a_held_reply_answers_nobody_until_approved(db: Db) {
     let (message, _) = t.core.reply(case_id, s.members[0].id, input).await.unwrap();
     let held = case(&t, case_id).await;
     assert_eq!(held.status, before.status, "not resolved by a reply nobody has received");
-    assert_eq!((held.waiting_since, held.sla_due_at), (before.waiting_since, before.sla_due_at));
+    assert_eq!((held.waiting_since, held.safeguarding_due_at), (before.waiting_since, before.safeguarding_due_at));
     t.clock.advance(Duration::minutes(5));
     t.core.approve_message(message, &s.members[1]).await.unwrap();
     let answered = case(&t, case_id).await;
-    assert_eq!((answered.waiting_since, answered.sla_due_at), (None, None), "answered: the deadline is met");
+    assert_eq!((answered.waiting_since, answered.safeguarding_due_at), (None, None), "answered: the deadline is met");
     assert_eq!(answered.status, CaseStatus::Open);
 }
 db_test!(a_held_reply_answers_nobody_until_approved, a_held_reply_answers_nobody_until_approved);

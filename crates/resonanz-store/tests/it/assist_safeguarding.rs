@@ -103,7 +103,7 @@ async fn safeguarding_escalates_to_the_team_and_tells_people(db: Db) {
     assert_eq!(c.team_id, Some(s.team));
     assert!(c.escalation_level >= 2, "level {}", c.escalation_level);
     assert_eq!(c.priority, Priority::Urgent);
-    assert_eq!(c.sla_due_at, Some(t.clock.now() + Duration::minutes(60)));
+    assert_eq!(c.safeguarding_due_at, Some(t.clock.now() + Duration::minutes(60)));
     assert_eq!(c.categories, ["safeguarding", "child"]);
     assert!(
         c.escalation_reason.as_deref().unwrap_or_default().starts_with("Kinderschutz:"),
@@ -147,7 +147,7 @@ async fn safeguarding_without_a_team_tells_admins_and_supervisors(db: Db) {
     let c = case(&t, case_id).await;
     assert!(c.safeguarding);
     assert_eq!(c.team_id, None);
-    assert_eq!(c.sla_due_at, Some(t.clock.now() + Duration::minutes(30)));
+    assert_eq!(c.safeguarding_due_at, Some(t.clock.now() + Duration::minutes(30)));
     for who in [&s.admin, &s.supervisor] {
         assert_eq!(told(&t, who, "safeguarding", case_id).await, 1, "{} is told", who.display_name);
     }
@@ -272,7 +272,7 @@ async fn lifting_safeguarding_ends_the_hold(db: Db) {
         t.core.lift_safeguarding(case_id, s.supervisor.id, "Jugendamt informiert, Kind in Sicherheit").await.unwrap();
     assert_eq!(case(&t, case_id).await, lifted);
     assert!(!lifted.safeguarding);
-    assert_eq!(lifted.sla_due_at, None);
+    assert_eq!(lifted.safeguarding_due_at, None);
     assert_eq!((lifted.team_id, lifted.escalation_level), (Some(s.team), 2), "the escalation stays");
     assert!(actions(&t, case_id).await.contains(&"case.safeguarding_lifted".to_string()));
     let again = t.core.lift_safeguarding(case_id, s.admin.id, "nochmal").await;

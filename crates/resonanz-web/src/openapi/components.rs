@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{assist, directory, json_response, schema};
+use super::{assist, directory, json_response, responsibility, schema};
 
 fn error_response(description: &str, code: &str, message: &str, fields: Value) -> Value {
     json_response(description, schema("Error"), json!({"error": {"code": code, "message": message, "fields": fields}}))
@@ -18,6 +18,8 @@ pub(super) fn components() -> Value {
     let status = json!({"type": "string", "enum": ["new", "open", "waiting_on_contact", "waiting_on_third_party", "resolved", "closed"]});
     let priority = json!({"type": "string", "enum": ["low", "normal", "high", "urgent"]});
     let address_form = json!({"type": "string", "enum": ["formal", "informal"]});
+    let attributes = json!({"type": "object", "additionalProperties": {"type": "string"}, "example": {"vip": "ja"},
+        "description": "Free attributes routing rules can read as `contact.<key>`."});
     let mut all = json!({
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "An API token made with `resonanz user token`."}},
         "schemas": {
@@ -35,7 +37,10 @@ pub(super) fn components() -> Value {
                 "id": uuid, "reference": {"type": "string", "example": "R-1"}, "number": {"type": "integer"}, "subject": {"type": "string"},
                 "status": status, "priority": priority, "tags": strings, "contact_id": uuid, "owner_id": uuid_null, "team_id": uuid_null,
                 "waiting_since": ts_null, "last_message_at": ts, "created_at": ts,
-                "categories": strings, "safeguarding": {"type": "boolean", "description": "Under the safeguarding protocol."}, "sla_due_at": ts_null
+                "categories": strings, "safeguarding": {"type": "boolean", "description": "Under the safeguarding protocol."},
+                "sla_due_at": {"type": ["string", "null"], "format": "date-time", "description": "The safeguarding protocol's deadline (also in `sla.first_response_due`)."},
+                "sla": schema("Sla"), "escalation": schema("EscalationState"),
+                "snoozed_until": {"type": ["string", "null"], "format": "date-time", "description": "Snoozed (Wiedervorlage) until then: out of the inbox views."}
             }},
             "UserRef": {"type": "object", "properties": {"id": uuid, "display_name": {"type": "string"}, "email": {"type": "string"}}},
             "Identity": {"type": "object", "properties": {"kind": {"type": "string", "enum": ["email", "phone", "handle"]}, "value": {"type": "string"}, "failing_since": ts_null}},
@@ -62,20 +67,24 @@ pub(super) fn components() -> Value {
                 "priority": priority, "tags": strings, "channel": {"type": "string"}, "created_at": ts, "updated_at": ts, "waiting_since": ts_null,
                 "owner": {"oneOf": [schema("UserRef"), {"type": "null"}]}, "team_id": uuid_null,
                 "categories": strings, "safeguarding": {"type": "boolean"}, "sla_due_at": ts_null,
+                "sla": schema("Sla"), "escalation": schema("EscalationState"), "snoozed_until": ts_null,
                 "contact": {"oneOf": [schema("CaseContact"), {"type": "null"}]},
                 "messages": {"type": "array", "items": schema("Message")}, "events": {"type": "array", "items": schema("Event")}
             }},
             "Contact": {"type": "object", "properties": {
                 "id": uuid, "display_name": {"type": "string"}, "organisation_id": uuid_null, "address_form": address_form, "language": {"type": "string"},
-                "notes": {"type": "string"}, "identities": {"type": "array", "items": schema("Identity")}, "created_at": ts, "updated_at": ts,
+                "notes": {"type": "string"}, "identities": {"type": "array", "items": schema("Identity")},
+                "attributes": attributes.clone(), "created_at": ts, "updated_at": ts,
                 "organisation": {"oneOf": [schema("OrganisationRef"), {"type": "null"}], "description": "Only in the contact detail."},
                 "cases": {"type": "array", "items": schema("Case"), "description": "Only in the contact detail."}
             }},
             "ContactCreate": {"type": "object", "required": ["display_name"], "additionalProperties": false, "properties": {
                 "display_name": {"type": "string"}, "emails": strings, "address_form": address_form, "language": {"type": "string"}, "notes": {"type": "string"},
+                "attributes": attributes,
                 "organisation_id": {"type": ["string", "null"], "format": "uuid", "description": "An existing organisation (`unknown_organisation` otherwise)."}}},
             "ContactPatch": {"type": "object", "additionalProperties": false, "properties": {
                 "display_name": {"type": "string"}, "add_emails": strings, "address_form": address_form, "language": {"type": "string"}, "notes": {"type": "string"},
+                "attributes": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Replaces every attribute."},
                 "organisation_id": {"type": ["string", "null"], "format": "uuid", "description": "An existing organisation; `null` removes the contact from its organisation."}}},
             "ReplyRequest": {"type": "object", "required": ["text"], "additionalProperties": false, "properties": {
                 "text": {"type": "string"}, "to": strings, "cc": strings, "status": status,
@@ -103,7 +112,7 @@ pub(super) fn components() -> Value {
     });
     // Added separately: one `json!` with every schema exceeds the macro's recursion limit.
     if let Some(schemas) = all.get_mut("schemas").and_then(Value::as_object_mut) {
-        for more in [directory::schemas(), assist::schemas()] {
+        for more in [directory::schemas(), assist::schemas(), responsibility::schemas()] {
             if let Value::Object(more) = more {
                 schemas.extend(more);
             }

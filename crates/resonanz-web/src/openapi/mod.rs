@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 mod assist;
 mod components;
 mod directory;
+mod responsibility;
 use components::components;
 
 static DOCUMENT: LazyLock<Value> = LazyLock::new(build);
@@ -99,7 +100,11 @@ fn ops() -> Vec<Op> {
         "subject": "Frage zu meinen Rechnungen", "status": "new", "priority": "normal", "tags": [],
         "contact_id": "01956a6e-8f00-7000-8000-000000000002", "owner_id": null, "team_id": null,
         "waiting_since": "2026-03-02T09:00:00Z", "last_message_at": "2026-03-02T09:00:00Z",
-        "created_at": "2026-03-02T09:00:00Z", "categories": ["question"], "safeguarding": false, "sla_due_at": null
+        "created_at": "2026-03-02T09:00:00Z", "categories": ["question"], "safeguarding": false, "sla_due_at": null,
+        "sla": {"state": "ok", "first_response_due": "2026-03-02T13:00:00Z", "resolution_due": "2026-03-04T09:00:00Z",
+            "first_responded_at": null, "resolved_at": null, "paused_since": null, "policy_id": "01956a6e-8f00-7000-8000-00000000001b"},
+        "escalation": {"level": 0, "reason": null, "escalated_at": null, "acknowledged_at": null, "acknowledged_by": null},
+        "snoozed_until": null
     });
     let report_example = json!({
         "source": "http", "status": "created", "case_id": "01956a6e-8f00-7000-8000-000000000001",
@@ -109,7 +114,7 @@ fn ops() -> Vec<Op> {
     let contact_example = json!({
         "id": "01956a6e-8f00-7000-8000-000000000002", "display_name": "Erika Mustermann", "organisation_id": null,
         "address_form": "formal", "language": "de", "notes": "",
-        "identities": [{"kind": "email", "value": "erika@example.de", "failing_since": null}],
+        "identities": [{"kind": "email", "value": "erika@example.de", "failing_since": null}], "attributes": {"vip": "ja"},
         "created_at": "2026-03-02T09:00:00Z", "updated_at": "2026-03-02T09:00:00Z"
     });
     let mut ops = vec![
@@ -470,6 +475,7 @@ fn ops() -> Vec<Op> {
     ];
     ops.extend(directory::ops());
     ops.extend(assist::ops());
+    ops.extend(responsibility::ops());
     ops
 }
 
@@ -516,6 +522,7 @@ fn build() -> Value {
             {"name": "Quarantine", "description": "Mail that could not be processed, kept with the reason."},
             {"name": "Attachments", "description": "Attachment downloads."},
             {"name": "Assist", "description": "What the machine suggests — analyses, reply drafts, routing — always with its confidence and reasons, and what people decided: corrections, four-eyes approval on safeguarding cases, the AI ledger, automatic replies (off by default)."},
+            {"name": "Responsibility", "description": "Who takes care of a case, by when, and what happens when nobody does: routing rules and their dry run, SLA policies and business calendars, team leads and availability, escalation and its acknowledgement, handovers, the ownership timeline, follow-ups (Wiedervorlage), the watcher, notifications, satisfaction surveys."},
             {"name": "Documentation", "description": "This reference."},
             {"name": "Operations", "description": "Health checks for load balancers and orchestrators."}
         ],

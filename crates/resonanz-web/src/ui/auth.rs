@@ -44,6 +44,7 @@ struct ResetPage {
 struct AccountPage {
     l: Layout,
     errors: FormErrors,
+    prefs: super::account_prefs::AccountPrefs,
 }
 
 /// The language for pages before sign-in: the browser's preference, German otherwise.
@@ -53,7 +54,7 @@ fn browser_tr(headers: &axum::http::HeaderMap) -> Tr {
 }
 
 /// A page shown before sign-in, with a fresh double-submit token in the cookie and the form.
-fn anonymous_page(state: &AppState, headers: &axum::http::HeaderMap, title_key: &str) -> (Layout, String) {
+pub(super) fn anonymous_page(state: &AppState, headers: &axum::http::HeaderMap, title_key: &str) -> (Layout, String) {
     let t = browser_tr(headers);
     let token =
         super::cookie(headers, PRE_COOKIE).filter(|c| c.len() == 64).unwrap_or_else(resonanz_core::passwords::secret);
@@ -61,7 +62,7 @@ fn anonymous_page(state: &AppState, headers: &axum::http::HeaderMap, title_key: 
     (Layout::anonymous(t, t.get(title_key), token.clone()), token)
 }
 
-fn with_pre_cookie(state: &AppState, mut res: Response, token: &str) -> Response {
+pub(super) fn with_pre_cookie(state: &AppState, mut res: Response, token: &str) -> Response {
     res.headers_mut().append(header::SET_COOKIE, set_cookie(state, PRE_COOKIE, token, 3600 * 12));
     res
 }
@@ -197,7 +198,17 @@ pub async fn reset(State(state): State<AppState>, Path(token): Path<String>, req
 
 pub async fn account_page(State(state): State<AppState>, agent: Agent) -> Response {
     let l = Layout::for_agent(&state, &agent, "account", agent.tr().get("account-title")).await;
-    render(&AccountPage { l, errors: FormErrors::default() })
+    let prefs = super::account_prefs::AccountPrefs::of(agent.tr(), &agent.user);
+    render(&AccountPage { l, errors: FormErrors::default(), prefs })
+}
+
+/// The account page with a form's errors.
+pub(super) async fn account_with_errors(state: &AppState, agent: &Agent, errors: FormErrors) -> Response {
+    let l = Layout::for_agent(state, agent, "account", agent.tr().get("account-title")).await;
+    let prefs = super::account_prefs::AccountPrefs::of(agent.tr(), &agent.user);
+    let mut res = render(&AccountPage { l, errors, prefs });
+    *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    res
 }
 
 pub async fn change_password(State(state): State<AppState>, agent: Agent, form: FormData) -> Response {
@@ -210,11 +221,16 @@ pub async fn change_password(State(state): State<AppState>, agent: Agent, form: 
     match result {
         Ok(()) => {
             l.flash = Some((true, t.get("account-password-changed")));
-            render(&AccountPage { l, errors: FormErrors::default() })
+            render(&AccountPage {
+                l,
+                errors: FormErrors::default(),
+                prefs: super::account_prefs::AccountPrefs::of(t, &agent.user),
+            })
         }
         Err(e) => match FormErrors::from_core(t, &e) {
             Some(errors) => {
-                let mut res = render(&AccountPage { l, errors });
+                let mut res =
+                    render(&AccountPage { l, errors, prefs: super::account_prefs::AccountPrefs::of(t, &agent.user) });
                 *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
                 res
             }

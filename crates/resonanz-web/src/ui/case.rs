@@ -144,7 +144,7 @@ struct CasePage {
     statuses: Vec<&'static str>,
     priorities: Vec<&'static str>,
     other_cases: Vec<Case>,
-    history: Vec<String>,
+    resp: super::case_responsibility::ResponsibilityBox,
     blocks: Vec<TextBlock>,
     pending_handover: Option<(String, String)>,
     waiting_handover: Option<String>,
@@ -178,7 +178,7 @@ impl CasePage {
     }
     /// When the first response is due, in the organisation's time zone.
     fn sla_due(&self) -> String {
-        self.d.case.sla_due_at.map(|t| self.t.datetime(t)).unwrap_or_default()
+        self.d.case.safeguarding_due_at.map(|t| self.t.datetime(t)).unwrap_or_default()
     }
 }
 
@@ -271,8 +271,8 @@ pub(super) async fn render_case(state: &AppState, agent: &Agent, id: &str, show_
             .take(10)
             .collect();
         let handovers = state.core.store.case_handovers(d.case.id).await?;
-        let now = state.core.clock.now();
-        let history = ownership_history(t, &names, &handovers, now);
+        let resp =
+            super::case_responsibility::ResponsibilityBox::load(state, agent, &d.case, &names, &handovers).await?;
         let open = handovers.iter().rev().find(|h| h.acknowledged_at.is_none() && h.to_user_id.is_some());
         let pending_handover = open
             .filter(|h| h.to_user_id == Some(agent.user.id))
@@ -290,7 +290,7 @@ pub(super) async fn render_case(state: &AppState, agent: &Agent, id: &str, show_
             users,
             teams,
             other_cases,
-            history,
+            resp,
             pending_handover,
             waiting_handover,
             blocks,
@@ -304,7 +304,7 @@ pub(super) async fn render_case(state: &AppState, agent: &Agent, id: &str, show_
         users,
         teams,
         other_cases,
-        history,
+        resp,
         pending_handover,
         waiting_handover,
         blocks,
@@ -337,7 +337,7 @@ pub(super) async fn render_case(state: &AppState, agent: &Agent, id: &str, show_
         statuses: CaseStatus::ALL.iter().map(|s| s.as_str()).collect(),
         priorities: ["low", "normal", "high", "urgent"].to_vec(),
         other_cases,
-        history,
+        resp,
         blocks,
         pending_handover,
         waiting_handover,
@@ -370,36 +370,6 @@ pub(super) async fn render_case(state: &AppState, agent: &Agent, id: &str, show_
         );
     }
     res
-}
-
-/// Who held the case, how long, and why it moved.
-fn ownership_history(
-    t: Tr,
-    names: &Names,
-    handovers: &[resonanz_core::workspace::Handover],
-    now: Timestamp,
-) -> Vec<String> {
-    handovers
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            let until = handovers.get(i + 1).map(|n| n.created_at).unwrap_or(now);
-            let to = names.user(t, h.to_user_id.map(|u| u.to_string()).as_deref());
-            let by = names.user(t, Some(&h.by_user_id.to_string()));
-            let mut s =
-                format!("{} · {to} ({}) · {} {by}", t.datetime(h.created_at), t.age(h.created_at, until), t.get("by"));
-            if !h.note.is_empty() {
-                s.push_str(&format!(" — „{}“", h.note));
-            }
-            match h.acknowledged_at {
-                Some(a) if a != h.created_at => s.push_str(&format!(" · {} {}", t.get("acknowledged"), t.datetime(a))),
-                Some(_) => {}
-                None if h.to_user_id.is_some() => s.push_str(&format!(" · {}", t.get("not-acknowledged"))),
-                None => {}
-            }
-            s
-        })
-        .collect()
 }
 
 pub async fn page(

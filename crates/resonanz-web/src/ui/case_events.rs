@@ -91,8 +91,56 @@ pub(super) fn describe(t: Tr, names: &Names, e: &AuditEvent) -> Option<(String, 
             s
         }
         "case.handover_acknowledged" => t.arg("ev-acknowledged", "name", &actor),
-        "case.escalated" => format!("{actor}: {} — {}", t.get("escalated"), reason()),
-        "case.deescalated" => format!("{actor}: {} — {}", t.get("deescalated"), reason()),
+        "case.escalated" | "case.deescalated" | "case.escalation_changed" => {
+            let level = json_field(&e.after, "level").as_i64().unwrap_or(0);
+            let key = if e.action == "case.deescalated" { "deescalated" } else { "escalated" };
+            format!("{actor}: {} ({}) — {}", t.get(key), t.key("escalation-level", level), reason())
+        }
+        "case.escalation_acknowledged" => format!("{actor}: {}", t.get("ev-escalation-acknowledged")),
+        "case.routed" => {
+            let rule = str_of(&json_field(&e.after, "rule"));
+            let because: Vec<String> =
+                json_field(&e.after, "because").as_array().map(|a| a.iter().map(str_of).collect()).unwrap_or_default();
+            let mut s = t.arg("ev-routed", "rule", rule);
+            let owner = json_field(&e.after, "changes").get("owner_id").cloned().unwrap_or_default();
+            if let Some(o) = owner.as_str() {
+                s.push_str(&format!(" · {}", t.arg("ev-assigned", "name", names.user(t, Some(o)))));
+            }
+            if !because.is_empty() {
+                s.push_str(&format!(" — {} {}", t.get("ev-because"), because.join("; ")));
+            }
+            s
+        }
+        "case.sla_warning" => t.get("ev-sla-warning"),
+        "case.sla_breached" => t.get("ev-sla-breached"),
+        "case.sla_met" => t.get("ev-sla-met"),
+        "case.sla_paused" => t.get("ev-sla-paused"),
+        "case.sla_resumed" => t.get("ev-sla-resumed"),
+        "case.handover_reminded" => t.get("ev-handover-reminded"),
+        "case.watch_unowned" => t.get("ev-watch-unowned"),
+        "case.watch_inactive" => t.get("ev-watch-inactive"),
+        "case.follow_up_set" => {
+            let due = json_field(&e.after, "due_at");
+            let due = due
+                .as_str()
+                .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
+                .map(|d| t.datetime(d.to_utc()))
+                .unwrap_or_default();
+            let kind = str_of(&json_field(&e.after, "kind"));
+            format!("{actor}: {} {due}", t.key("ev-follow-up", kind))
+        }
+        "case.follow_up_due" => t.get("ev-follow-up-due"),
+        "case.follow_up_done" => format!("{actor}: {}", t.get("ev-follow-up-done")),
+        "case.survey_sent" => t.get("ev-survey-sent"),
+        "case.survey_answered" => {
+            let rating = json_field(&e.after, "rating").as_i64().unwrap_or(0);
+            let comment = str_of(&json_field(&e.after, "comment"));
+            let mut s = t.arg("ev-survey-answered", "rating", rating);
+            if !comment.is_empty() {
+                s.push_str(&format!(" — „{comment}“"));
+            }
+            s
+        }
         "message.sent" => t.get("ev-sent"),
         "message.send_failed" => format!("{} {}", t.get("ev-send-failed"), str_of(&json_field(&e.after, "error"))),
         "case.reopened" => t.get("ev-reopened"),

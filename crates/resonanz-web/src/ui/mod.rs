@@ -18,7 +18,10 @@ use resonanz_core::user::{Role, User};
 
 use crate::AppState;
 
+pub mod account_prefs;
 pub mod admin;
+pub mod admin_routing;
+pub mod admin_sla;
 pub mod assets;
 pub mod assist_forms;
 pub mod assist_pages;
@@ -28,10 +31,12 @@ pub mod case;
 pub mod case_assist;
 pub mod case_events;
 pub mod case_forms;
+pub mod case_responsibility;
 pub mod i18n;
 pub mod inbox;
 pub mod live;
 pub mod misc;
+pub mod survey;
 pub mod textblocks;
 
 pub use i18n::Tr;
@@ -157,11 +162,14 @@ pub fn router(state: AppState) -> axum::Router<AppState> {
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/password/forgot", get(auth::forgot_page).post(auth::forgot))
+        .route("/umfrage/{token}", get(survey::page).post(survey::answer))
         .route("/password/reset/{token}", get(auth::reset_page).post(auth::reset))
         .route("/account", get(auth::account_page))
         .route("/account/password", post(auth::change_password))
         .route("/account/locale", post(auth::set_locale))
         .route("/account/logout-all", post(auth::logout_all))
+        .route("/account/availability", post(account_prefs::save_availability))
+        .route("/account/notifications", post(account_prefs::save_notifications))
         .route("/cases/{id}", get(case::page))
         .route("/cases/{id}/timeline", get(case::timeline_fragment))
         .route("/cases/{id}/presence", get(case::presence_get).post(case::presence_post))
@@ -172,6 +180,9 @@ pub fn router(state: AppState) -> axum::Router<AppState> {
         .route("/cases/{id}/acknowledge", post(case_forms::acknowledge))
         .route("/cases/{id}/update", post(case_forms::update))
         .route("/cases/{id}/escalate", post(case_forms::escalate))
+        .route("/cases/{id}/escalation/acknowledge", post(case_responsibility::acknowledge_escalation))
+        .route("/cases/{id}/follow-ups", post(case_responsibility::add_follow_up))
+        .route("/follow-ups/{id}/done", post(case_responsibility::complete_follow_up))
         .route("/cases/{id}/contact", post(case_forms::contact))
         .route("/cases/{id}/text-blocks", get(case_forms::text_blocks))
         .route("/cases/{id}/safeguarding", post(assist_forms::mark_safeguarding))
@@ -196,6 +207,16 @@ pub fn router(state: AppState) -> axum::Router<AppState> {
         .route("/notifications/read", post(misc::mark_read))
         .route("/events", get(live::events))
         .route("/admin", get(admin::index))
+        .route("/admin/routing", get(admin_routing::list).post(admin_routing::save))
+        .route("/admin/routing/dry-run", post(admin_routing::dry_run))
+        .route("/admin/routing/{id}", get(admin_routing::edit))
+        .route("/admin/routing/{id}/delete", post(admin_routing::delete))
+        .route("/admin/sla", get(admin_sla::show))
+        .route("/admin/sla/policies", post(admin_sla::save_policy))
+        .route("/admin/sla/policies/{id}/delete", post(admin_sla::delete_policy))
+        .route("/admin/sla/calendar", post(admin_sla::save_calendar))
+        .route("/admin/sla/teams/{id}", post(admin_sla::save_team))
+        .route("/admin/sla/settings", post(admin_sla::save_settings))
         .route("/admin/users", post(admin::create_user))
         .route("/admin/users/{id}", get(admin::user).post(admin::update_user))
         .route("/admin/users/{id}/password", post(admin::set_password))

@@ -61,7 +61,10 @@ async fn ingest_then_list(db: Db) {
             "created_at",
             "categories",
             "safeguarding",
-            "sla_due_at"
+            "sla_due_at",
+            "sla",
+            "escalation",
+            "snoozed_until"
         ])
     );
     assert_eq!(item["id"], case_id.as_str(), "longest waiting first");
@@ -168,6 +171,9 @@ async fn detail_shape(db: Db) {
             "categories",
             "safeguarding",
             "sla_due_at",
+            "sla",
+            "escalation",
+            "snoozed_until",
             "contact",
             "messages",
             "events"

@@ -26,12 +26,26 @@ async fn contacts(db: Db) {
             "address_form",
             "language",
             "notes",
+            "attributes",
             "identities",
             "created_at",
             "updated_at"
         ])
     );
     assert_eq!(c["address_form"], "informal");
+    // Attributes for routing rules: keys lower-cased, empty values dropped, bad keys refused.
+    let id = c["id"].as_str().unwrap().to_string();
+    let r = app
+        .patch_json(
+            &format!("/api/v1/contacts/{id}"),
+            json!({"attributes": {"VIP": "ja", "Altersgruppe": "erwachsen", "leer": " "}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["attributes"], json!({"vip": "ja", "altersgruppe": "erwachsen"}));
+    let r = app.patch_json(&format!("/api/v1/contacts/{id}"), json!({"attributes": {"kein schlüssel!": "x"}})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["fields"][0]["code"], "invalid_key", "{}", r.text());
     assert_eq!(c["language"], "de");
     assert_eq!(c["identities"], json!([{"kind": "email", "value": "erika@example.de", "failing_since": null}]));
     let id = c["id"].as_str().unwrap().to_string();

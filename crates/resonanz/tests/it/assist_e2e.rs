@@ -139,7 +139,7 @@ async fn safeguarding_mail_escalates_notifies_blocks_automation_and_needs_four_e
     assert_eq!(case.team_id, Some(team.team.id));
     assert!(case.escalation_level >= 2);
     assert_eq!(case.priority, Priority::Urgent);
-    assert_eq!(case.sla_due_at, Some(t.clock.now() + chrono::Duration::minutes(60)));
+    assert_eq!(case.safeguarding_due_at, Some(t.clock.now() + chrono::Duration::minutes(60)));
 
     // Told in the app and by e-mail: the team and the supervisor, nobody else.
     for u in [&first, &second, &supervisor] {

@@ -1,0 +1,265 @@
+//! The watcher: what has to happen because time passed. The worker calls [`Core::tick`] every
+//! minute; tests call it after moving the fake clock. Every step decides inside its own
+//! transaction from the stored state (a flag, a timestamp), so several workers ticking at once do
+//! each thing once.
+
+use serde::Serialize;
+
+use crate::audit::NewAuditEvent;
+use crate::error::CoreResult;
+use crate::notify::{Notice, notify};
+use crate::service::Core;
+use crate::user::{Actor, Role};
+
+use super::escalation::{EscalationSource, raise, team_lead};
+
+/// What one tick did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TickReport {
+    /// Cases whose SLA state was looked at again.
+    pub sla_checked: usize,
+    pub handovers_reminded: usize,
+    pub handovers_escalated: usize,
+    pub unowned_reported: usize,
+    pub inactive_reported: usize,
+    pub follow_ups_due: usize,
+}
+
+/// Cases handled per batch (each case in its own transaction).
+const BATCH: u32 = 500;
+
+impl Core {
+    /// Runs everything that is due at the clock's `now`.
+    pub async fn tick(&self) -> CoreResult<TickReport> {
+        let settings = self.responsibility_settings().await?;
+        let mut r = TickReport { sla_checked: self.check_sla_due().await?, ..Default::default() };
+        let now = self.clock.now();
+
+        // Handovers nobody acknowledged: a reminder, later an escalation to the team lead.
+        let remind_before = now - chrono::Duration::minutes(settings.handover_remind_minutes);
+        let escalate_before = now - chrono::Duration::minutes(settings.handover_escalate_minutes);
+        for h in self.store.unacknowledged_handovers(remind_before, escalate_before, BATCH).await? {
+            let mut tx = self.store.begin().await?;
+            let Some(mut h) = tx.handover(h.id).await? else { continue };
+            if h.acknowledged_at.is_some() {
+                continue;
+            }
+            let Some(mut case) = tx.case(h.case_id).await? else { continue };
+            let escalate_at = h.created_at + chrono::Duration::minutes(settings.handover_escalate_minutes);
+            if h.reminded_at.is_none() {
+                if let Some(to) = h.to_user_id {
+                    let body = format!("{} „{}“: Bitte bestätigen Sie die Übergabe.", case.reference(), case.subject);
+                    let n = Notice {
+                        user: to,
+                        kind: "handover_reminder",
+                        case_id: Some(case.id),
+                        reference: Some(case.reference()),
+                        actor: Some(h.by_user_id),
+                        body,
+                        now,
+                    };
+                    notify(&mut *tx, n).await?;
+                }
+                h.reminded_at = Some(now);
+                tx.update_handover(&h).await?;
+                tx.append_audit(
+                    NewAuditEvent::new(&Actor::System, "case.handover_reminded", "case", case.id, now)
+                        .after(serde_json::json!({"handover_id": h.id, "to": h.to_user_id})),
+                )
+                .await?;
+                r.handovers_reminded += 1;
+            } else if h.escalated_at.is_none() && now >= escalate_at {
+                let before = case.clone();
+                h.escalated_at = Some(now);
+                tx.update_handover(&h).await?;
+                if case.escalation_level < 1 {
+                    let reason = "Übergabe nicht bestätigt";
+                    raise(self, &mut *tx, &mut case, 1, reason, EscalationSource::Handover, None, now).await?;
+                    super::save_case(self, &mut *tx, Some(&before), &mut case, now).await?;
+                }
+                r.handovers_escalated += 1;
+            } else {
+                continue;
+            }
+            tx.commit().await?;
+        }
+
+        // Cases without an owner for too long, and cases nobody touched for too long.
+        let unowned_before = now - chrono::Duration::minutes(settings.unowned_minutes);
+        let inactive_before = now - chrono::Duration::hours(settings.inactive_hours);
+        let (unowned, inactive) = self.store.watch_cases(unowned_before, inactive_before, now, true, BATCH).await?;
+        for (list, unowned_list) in [(unowned, true), (inactive, false)] {
+            for case in list {
+                let mut tx = self.store.begin().await?;
+                let Some(mut case) = tx.case(case.id).await? else { continue };
+                if case.watch_flagged_at.is_some() || !case.status.is_open() {
+                    continue;
+                }
+                let before = case.clone();
+                case.watch_flagged_at = Some(now);
+                let (what, action) = if unowned_list {
+                    ("ist seit über {} ohne Verantwortliche", "case.watch_unowned")
+                } else {
+                    ("ist seit über {} ohne Bewegung", "case.watch_inactive")
+                };
+                let span = if unowned_list {
+                    format!("{} Minuten", settings.unowned_minutes)
+                } else {
+                    format!("{} Stunden", settings.inactive_hours)
+                };
+                let body = format!("{} „{}“ {}", case.reference(), case.subject, what.replace("{}", &span));
+                let mut told = Vec::new();
+                if let Some(o) = case.owner_id {
+                    told.push(o);
+                }
+                match team_lead(&mut *tx, case.team_id).await? {
+                    Some(lead) => told.push(lead),
+                    None => told.extend(
+                        self.store
+                            .list_users()
+                            .await?
+                            .into_iter()
+                            .filter(|u| u.active && u.role == Role::Supervisor)
+                            .map(|u| u.id),
+                    ),
+                }
+                told.dedup();
+                for user in told {
+                    let n = Notice {
+                        user,
+                        kind: "watcher",
+                        case_id: Some(case.id),
+                        reference: Some(case.reference()),
+                        actor: None,
+                        body: body.clone(),
+                        now,
+                    };
+                    notify(&mut *tx, n).await?;
+                }
+                tx.append_audit(NewAuditEvent::new(&Actor::System, action, "case", case.id, now)).await?;
+                // Not activity: the flag must survive this save.
+                super::save_case(self, &mut *tx, Some(&before), &mut case, now).await?;
+                tx.commit().await?;
+                if unowned_list {
+                    r.unowned_reported += 1;
+                } else {
+                    r.inactive_reported += 1;
+                }
+            }
+        }
+
+        // Follow-ups that are due: the case is back (a snooze ends) and its owner is told.
+        for f in self.store.due_follow_ups(now, BATCH).await? {
+            let mut tx = self.store.begin().await?;
+            let Some(mut f) = tx.follow_up(f.id).await? else { continue };
+            if f.notified_at.is_some() || f.done_at.is_some() {
+                continue;
+            }
+            let Some(mut case) = tx.case(f.case_id).await? else { continue };
+            f.notified_at = Some(now);
+            if f.kind == super::FollowUpKind::Snooze {
+                f.done_at = Some(now);
+            }
+            tx.update_follow_up(&f).await?;
+            let before = case.clone();
+            if f.kind == super::FollowUpKind::Snooze && case.snoozed_until.is_some_and(|s| s <= now) {
+                case.snoozed_until = None;
+            }
+            let recipient = case.owner_id.unwrap_or(f.user_id);
+            let what =
+                if f.note.is_empty() { "Wiedervorlage".to_string() } else { format!("Wiedervorlage: {}", f.note) };
+            let body = format!("{} „{}“ – {what}", case.reference(), case.subject);
+            let n = Notice {
+                user: recipient,
+                kind: "follow_up",
+                case_id: Some(case.id),
+                reference: Some(case.reference()),
+                actor: Some(f.created_by),
+                body,
+                now,
+            };
+            notify(&mut *tx, n).await?;
+            tx.append_audit(
+                NewAuditEvent::new(&Actor::System, "case.follow_up_due", "case", case.id, now)
+                    .after(serde_json::json!({"follow_up_id": f.id, "kind": f.kind, "to": recipient})),
+            )
+            .await?;
+            if case != before {
+                super::save_case(self, &mut *tx, Some(&before), &mut case, now).await?;
+            }
+            tx.commit().await?;
+            r.follow_ups_due += 1;
+        }
+        Ok(r)
+    }
+
+    /// Re-evaluates the SLA state of every case whose next check is due.
+    pub async fn check_sla_due(&self) -> CoreResult<usize> {
+        let mut done = 0;
+        loop {
+            let now = self.clock.now();
+            let ids = self.store.sla_checks_due(now, BATCH).await?;
+            if ids.is_empty() {
+                return Ok(done);
+            }
+            let n = ids.len();
+            for id in ids {
+                let mut tx = self.store.begin().await?;
+                let Some(mut case) = tx.case(id).await? else { continue };
+                let before = case.clone();
+                super::save_case(self, &mut *tx, Some(&before), &mut case, now).await?;
+                // A check that would come back at once (a calendar without hours) is dropped.
+                if case.sla.next_check_at.is_some_and(|t| t <= now) {
+                    case.sla.next_check_at = None;
+                    tx.update_case(&case).await?;
+                }
+                tx.commit().await?;
+                done += 1;
+            }
+            if n < BATCH as usize {
+                return Ok(done);
+            }
+        }
+    }
+
+    /// Recomputes the SLA state of every open case (after a policy or calendar changed), in
+    /// batches of one transaction each. Returns how many cases were looked at.
+    pub async fn recompute_sla(&self) -> CoreResult<usize> {
+        let now = self.clock.now();
+        let mut after = None;
+        let mut done = 0;
+        loop {
+            let cases = self.store.open_cases_after(after, 1000).await?;
+            let Some(last) = cases.last() else { return Ok(done) };
+            after = Some(last.id);
+            let mut tx = self.store.begin().await?;
+            // One context per batch, with every team's calendar.
+            let mut ctx = self.sla_context(&mut *tx, None).await?;
+            for t in self.store.teams().await? {
+                if t.calendar.is_some() {
+                    let cal = self.calendar_from(t.calendar.as_deref(), Some(&ctx.default_calendar));
+                    ctx.team_calendars.insert(t.id, cal);
+                }
+            }
+            for mut case in cases {
+                let before = case.clone();
+                // Re-pick the policy: it may be the policy that changed.
+                case.sla.policy_id = ctx.policy_for(&case).map(|p| p.id);
+                crate::sla::evaluate(&ctx, &mut case, now);
+                if case != before {
+                    if case.sla.state != before.sla.state {
+                        tx.append_audit(
+                            NewAuditEvent::new(&Actor::System, "case.sla_recomputed", "case", case.id, now)
+                                .before(serde_json::json!({"state": before.sla.state}))
+                                .after(serde_json::json!({"state": case.sla.state})),
+                        )
+                        .await?;
+                    }
+                    tx.update_case(&case).await?;
+                }
+                done += 1;
+            }
+            tx.commit().await?;
+        }
+    }
+}
