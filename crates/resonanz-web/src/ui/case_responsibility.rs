@@ -93,8 +93,10 @@ impl ResponsibilityBox {
                 }
                 // A handover made at the same instant tells whether it was acknowledged.
                 if let Some(h) = handovers.iter().find(|h| h.created_at == s.from && h.to_user_id == s.user_id) {
+                    // Taking a case oneself or giving it back needs no acknowledgement.
+                    let handed_to_someone = h.to_user_id.is_some_and(|to| to != h.by_user_id);
                     match h.acknowledged_at {
-                        Some(a) if a != h.created_at => {
+                        Some(a) if handed_to_someone => {
                             line.push_str(&format!(" · {} {}", t.get("acknowledged"), t.datetime(a)))
                         }
                         Some(_) => {}

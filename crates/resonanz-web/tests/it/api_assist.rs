@@ -16,11 +16,7 @@ use crate::assist_support::{FakeAnalyzer, FakeDrafts, analyse};
 use crate::support::{App, Resp, keys, sorted};
 
 async fn call(app: &App, method: Method, path: &str, token: &str, body: Option<Value>) -> Resp {
-    let (ct, bytes) = match body {
-        Some(b) => (Some("application/json"), serde_json::to_vec(&b).unwrap()),
-        None => (None, Vec::new()),
-    };
-    app.send(method, path, Some(token), ct, bytes).await
+    app.call(method, path, token, body).await
 }
 
 async fn complaint(app: &App) -> (CaseId, MessageId) {
@@ -30,8 +26,7 @@ async fn complaint(app: &App) -> (CaseId, MessageId) {
 }
 
 fn field(r: &Resp, i: usize) -> (String, String) {
-    let f = &r.json()["error"]["fields"][i];
-    (f["field"].as_str().unwrap_or_default().into(), f["code"].as_str().unwrap_or_default().into())
+    r.field(i)
 }
 
 async fn analysis_and_correction(db: Db) {

@@ -35,6 +35,11 @@ impl Resp {
     pub fn header(&self, name: &str) -> &str {
         self.headers.get(name).map(|v| v.to_str().unwrap()).unwrap_or("")
     }
+    /// `(field, code)` of the `i`-th field error.
+    pub fn field(&self, i: usize) -> (String, String) {
+        let f = &self.json()["error"]["fields"][i];
+        (f["field"].as_str().unwrap_or_default().into(), f["code"].as_str().unwrap_or_default().into())
+    }
     /// The `error.code` of an error body.
     pub fn code(&self) -> String {
         self.json()["error"]["code"].as_str().unwrap_or_default().to_string()
@@ -110,6 +115,15 @@ impl App {
 
     pub async fn get(&self, path: &str) -> Resp {
         self.request(Method::GET, path, None, Vec::new()).await
+    }
+
+    /// A request with another person's token and an optional JSON body.
+    pub async fn call(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> Resp {
+        let (ct, bytes) = match body {
+            Some(b) => (Some("application/json"), serde_json::to_vec(&b).unwrap()),
+            None => (None, Vec::new()),
+        };
+        self.send(method, path, Some(token), ct, bytes).await
     }
 
     pub async fn post_json(&self, path: &str, body: Value) -> Resp {
