@@ -36,6 +36,7 @@ pub mod i18n;
 pub mod inbox;
 pub mod live;
 pub mod misc;
+pub mod reports;
 pub mod survey;
 pub mod textblocks;
 
@@ -194,6 +195,7 @@ pub fn router(state: AppState) -> axum::Router<AppState> {
         .route("/messages/{id}/approve", post(assist_forms::approve))
         .route("/messages/{id}/reject", post(assist_forms::reject))
         .route("/assist", get(assist_pages::ledger))
+        .route("/reports/satisfaction", get(reports::satisfaction))
         .route("/admin/assist", get(assist_pages::admin))
         .route("/admin/assist/settings", post(assist_pages::save_settings))
         .route("/admin/assist/auto-replies", post(assist_pages::save_auto_reply))

@@ -16,4 +16,5 @@ mod api_visibility;
 mod ui;
 mod ui_assist;
 mod ui_assist_browser;
+mod ui_responsibility;
 mod ui_responsibility_browser;

@@ -1,0 +1,145 @@
+//! Responsibility in the workspace's forms (without a browser): the public satisfaction survey and
+//! its report; routing rules written as lines, refused with the line and the reason; follow-ups
+//! that take a case out of the inbox and back; availability and notification preferences.
+
+use axum::http::StatusCode;
+use resonanz_core::case::CaseStatus;
+use resonanz_core::responsibility::ResponsibilitySettings;
+use resonanz_core::service::CasePatch;
+use resonanz_core::user::{Actor, Role};
+use resonanz_testkit::{Db, db_test};
+
+use crate::support::{App, ui_router};
+use crate::ui::{Browser, erika_case, hidden, person, sign_in};
+
+async fn survey_and_report(db: Db) {
+    let app = App::new(db).await;
+    let t = &app.tc;
+    let boss = person(t, "sina.supervisorin@resonanz.test", "Sina Supervisorin", Role::Supervisor).await;
+    person(t, "paul.agent@resonanz.test", "Paul Agent", Role::Agent).await;
+    let settings = ResponsibilitySettings { csat_enabled: true, ..Default::default() };
+    t.core.set_responsibility_settings(&Actor::System, &settings).await.unwrap();
+    let router = ui_router(t, "https://resonanz.example.org");
+    // The server's public address (`--public-url`) is the base of the link.
+    let mut core = t.core.clone();
+    core.settings.public_url = Some("https://resonanz.example.org".into());
+    let (case, _) = erika_case(&app, "Danke", "Danke für die schnelle Hilfe!").await;
+    let patch = CasePatch { status: Some(CaseStatus::Resolved), ..Default::default() };
+    core.update_case(case, &Actor::User(boss.id), patch).await.unwrap();
+    let d = t.core.case_detail(case).await.unwrap();
+    let mail = d.messages.iter().find(|m| m.message.text_body.contains("/umfrage/")).expect("a survey mail");
+    assert!(mail.message.text_body.contains("automatisch versendet"), "the mail says a machine sent it");
+    let link = mail.message.text_body.split_whitespace().find(|w| w.contains("/umfrage/")).unwrap();
+    assert!(link.starts_with("https://resonanz.example.org/umfrage/"), "{link}");
+    let path = link.trim_start_matches("https://resonanz.example.org");
+
+    // The contact, not signed in: the page names the case only.
+    let mut contact = Browser::new(&router);
+    let r = contact.get(path).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.text().contains(&d.reference) && !r.text().contains("Erika"), "no personal data on the page");
+    let csrf = hidden(&r.text(), "_csrf");
+    let r = contact.post_raw(path, &[("_csrf", &csrf), ("comment", "Super")], &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("Bitte wählen Sie eine Bewertung"));
+    let r = contact.post_raw(path, &[("_csrf", &csrf), ("rating", "4"), ("comment", "Sehr freundlich")], &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.text().contains("Vielen Dank"));
+    let r = contact.post_raw(path, &[("_csrf", &csrf), ("rating", "1")], &[]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "answered once");
+    let r = contact.post_raw(path, &[("rating", "5")], &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "no form without its token");
+    assert_eq!(contact.get("/umfrage/erfunden").await.status, StatusCode::NOT_FOUND);
+    let surveys = t.core.case_surveys(case).await.unwrap();
+    assert_eq!((surveys[0].rating, surveys[0].comment.as_deref()), (Some(4), Some("Sehr freundlich")));
+
+    // The report: managers only.
+    let mut b = sign_in(&router, "sina.supervisorin@resonanz.test").await;
+    let r = b.get("/reports/satisfaction").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let html = r.text();
+    assert!(html.contains("<td>1</td><td>1</td><td>0 · 0 · 0 · 1 · 0</td><td>4.0</td><td>100 %</td>"), "{html}");
+    let mut p = sign_in(&router, "paul.agent@resonanz.test").await;
+    assert_eq!(p.get("/reports/satisfaction").await.status, StatusCode::FORBIDDEN);
+}
+db_test!(the_survey_is_answered_without_signing_in_and_reported, survey_and_report);
+
+async fn rule_lines_follow_ups_and_preferences(db: Db) {
+    let app = App::new(db).await;
+    let t = &app.tc;
+    person(t, "ada.admin@resonanz.test", "Ada Admin", Role::Admin).await;
+    let router = ui_router(t, "http://localhost");
+    let mut a = sign_in(&router, "ada.admin@resonanz.test").await;
+
+    // Rules as lines: a wrong operator names its line; core's refusals name the condition.
+    let base = [("name", "Kündigungen"), ("enabled", "1"), ("triggers", "created"), ("priority", "high")];
+    let mut form = base.to_vec();
+    form.push(("conditions_all", "text contains_any kündigung, widerruf\nsubject ist Rechnung"));
+    let r = a.post("/admin/routing", &form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("Zeile 2:") && r.text().contains("„ist“ ist kein Operator."), "{}", r.text());
+    assert!(r.text().contains("Kündigungen"), "the form keeps what was sent");
+    let mut form = base.to_vec();
+    form.push(("conditions_all", "subject matches (Rechnung"));
+    let r = a.post("/admin/routing", &form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("Bedingung 1: not a valid regular expression"), "{}", r.text());
+    let mut form = base.to_vec();
+    form.push(("conditions_all", "text contains_any kündigung, widerruf"));
+    let r = a.post("/admin/routing", &form).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page = a.get("/admin/routing").await.text();
+    assert!(page.contains("text contains_any kündigung, widerruf"), "listed as written");
+    let (case, _) = erika_case(&app, "Vertrag", "Hiermit erkläre ich die Kündigung meines Abos.").await;
+    let c = t.core.store.case(case).await.unwrap().unwrap();
+    assert_eq!(c.priority, resonanz_core::case::Priority::High, "the rule acted on the mail");
+
+    // A follow-up from the case page: the case leaves the inbox and is under "Wiedervorlage".
+    let anna = person(t, "anna.berger@resonanz.test", "Anna Berger", Role::Agent).await;
+    let mut b = sign_in(&router, "anna.berger@resonanz.test").await;
+    t.core.assign(case, anna.id, Some(anna.id), "").await.unwrap();
+    let r = b
+        .post(&format!("/cases/{case}/follow-ups"), &[("kind", "snooze"), ("due_at", "2026-03-01T09:00"), ("note", "")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "in the past");
+    let r = b
+        .post(
+            &format!("/cases/{case}/follow-ups"),
+            &[("kind", "snooze"), ("due_at", "2026-03-04T09:00"), ("note", "Rückruf")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let mine = b.get("/?view=mine").await.text();
+    assert!(!mine.contains("Vertrag"), "snoozed cases leave the inbox");
+    assert!(b.get("/?view=snoozed").await.text().contains("Vertrag"));
+    let page = b.get(&format!("/cases/{case}")).await.text();
+    assert!(page.contains("Zurückgestellt bis") && page.contains("04.03.2026 09:00"), "shown in local time");
+    t.clock.set("2026-03-04T08:00:01Z".parse().unwrap());
+    t.core.tick().await.unwrap();
+    // Two days later the session has ended: sign in again.
+    let mut b = sign_in(&router, "anna.berger@resonanz.test").await;
+    assert!(b.get("/?view=mine").await.text().contains("Vertrag"), "back on time");
+    let notes = t.core.store.notifications(anna.id, 10).await.unwrap();
+    assert!(notes.iter().any(|n| n.kind == "follow_up" && n.body.contains("Rückruf")), "{notes:?}");
+
+    // Availability and notification preferences on the account page.
+    let r = b
+        .post(
+            "/account/availability",
+            &[("availability", "absent"), ("absent_until", "2026-03-09T08:00"), ("languages", "de, TR")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let me = t.core.store.user(anna.id).await.unwrap().unwrap();
+    assert_eq!(me.availability, resonanz_core::routing::Availability::Absent);
+    assert_eq!(me.absent_until, Some("2026-03-09T07:00:00Z".parse().unwrap()), "local time to UTC");
+    assert_eq!(me.languages, vec!["de".to_string(), "tr".to_string()]);
+    let r = b.post("/account/notifications", &[("kind_handover", "off"), ("kind_escalation", "off")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let me = t.core.store.user(anna.id).await.unwrap().unwrap();
+    assert_eq!(me.notification_prefs.delivery("handover"), resonanz_core::notify::Delivery::Off);
+    assert_eq!(me.notification_prefs.delivery("escalation"), resonanz_core::notify::Delivery::App);
+    let page = b.get("/account").await.text();
+    assert!(page.contains("id=\"kind-escalation\""), "every kind is listed");
+}
+db_test!(rules_as_lines_follow_ups_and_account_preferences, rule_lines_follow_ups_and_preferences);
