@@ -145,6 +145,13 @@ pub trait Store: Send + Sync {
     async fn case_handovers(&self, case: CaseId) -> CoreResult<Vec<Handover>>;
 
     async fn notifications(&self, user: UserId, limit: u32) -> CoreResult<Vec<Notification>>;
+    /// Notifications made after `after`, oldest first, and the newest id seen; with `None`, none
+    /// and the newest id there is (where the live tail starts).
+    async fn notifications_after(
+        &self,
+        after: Option<NotificationId>,
+        limit: u32,
+    ) -> CoreResult<(Vec<Notification>, Option<NotificationId>)>;
     async fn unread_notifications(&self, user: UserId) -> CoreResult<i64>;
     /// Marks the given notifications (all when `None`) of a user read.
     async fn mark_notifications_read(

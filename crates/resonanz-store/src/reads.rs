@@ -590,6 +590,13 @@ impl Store for SqlStore {
     async fn notifications(&self, user: UserId, limit: u32) -> CoreResult<Vec<resonanz_core::workspace::Notification>> {
         self.notifications_(user, limit).await
     }
+    async fn notifications_after(
+        &self,
+        after: Option<NotificationId>,
+        limit: u32,
+    ) -> CoreResult<(Vec<resonanz_core::workspace::Notification>, Option<NotificationId>)> {
+        self.notifications_after_(after, limit).await
+    }
     async fn unread_notifications(&self, user: UserId) -> CoreResult<i64> {
         self.unread_notifications_(user).await
     }

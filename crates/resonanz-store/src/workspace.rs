@@ -220,6 +220,32 @@ impl SqlStore {
         map_all(sqlx::query(&sql).bind(case.to_string()).fetch_all(&self.pool).await.map_err(db_err)?, handover)
     }
 
+    /// Notifications made after `after` (ids sort by creation), oldest first; `None`: the newest id.
+    pub(crate) async fn notifications_after_(
+        &self,
+        after: Option<NotificationId>,
+        limit: u32,
+    ) -> CoreResult<(Vec<Notification>, Option<NotificationId>)> {
+        let Some(after) = after else {
+            let row = sqlx::query("SELECT id FROM notifications ORDER BY id DESC LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_err)?;
+            let newest = row.map(|r| uuid(&r, "id").map(NotificationId)).transpose().map_err(db_err)?;
+            return Ok((Vec::new(), newest));
+        };
+        let sql = format!("SELECT {NOTIFICATION_COLS} FROM notifications WHERE id > $1 ORDER BY id LIMIT $2");
+        let rows = sqlx::query(&sql)
+            .bind(after.to_string())
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let found = map_all(rows, notification)?;
+        let newest = found.last().map(|n| n.id).or(Some(after));
+        Ok((found, newest))
+    }
+
     pub(crate) async fn notifications_(&self, user: UserId, limit: u32) -> CoreResult<Vec<Notification>> {
         let sql = format!("SELECT {NOTIFICATION_COLS} FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT $2");
         let rows = sqlx::query(&sql)

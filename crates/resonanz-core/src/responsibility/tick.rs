@@ -254,6 +254,9 @@ impl Core {
                                 .after(serde_json::json!({"state": case.sla.state})),
                         )
                         .await?;
+                        // A warning or breach found here is told and escalated like one the
+                        // watcher finds: its next check has passed, so the watcher never would.
+                        super::sla_transition(self, &mut *tx, before.sla.state, &mut case, now).await?;
                     }
                     tx.update_case(&case).await?;
                 }

@@ -23,6 +23,8 @@ use crate::AppState;
 pub enum LiveKind {
     Case,
     Presence,
+    /// Only notification counts changed (routing, escalation, SLA warnings, follow-ups …).
+    Notification,
 }
 
 /// One change, as the tail saw it.
@@ -88,6 +90,7 @@ pub async fn run_tail(core: Core, hub: LiveHub, every: Duration, mut shutdown: w
         }
     };
     let mut presence_seen: HashMap<(CaseId, UserId), (i64, PresenceState)> = HashMap::new();
+    let mut last_notification = core.store.notifications_after(None, 1).await.ok().and_then(|(_, n)| n);
     loop {
         tokio::select! {
             _ = hub.wake.notified() => {}
@@ -98,10 +101,41 @@ pub async fn run_tail(core: Core, hub: LiveHub, every: Duration, mut shutdown: w
             hub.closed.send_replace(true);
             break;
         }
+        if let Err(e) = tail_notifications(&core, &hub, &mut last_notification).await {
+            tracing::warn!(error = %e, "live updates: reading notifications failed, retrying");
+        }
         if let Err(e) = tail_once(&core, &hub, &mut seq, &mut presence_seen).await {
             tracing::warn!(error = %e, "live updates: tail failed, retrying");
         }
     }
+}
+
+/// Tells the people who got new notifications, whatever made them.
+async fn tail_notifications(
+    core: &Core,
+    hub: &LiveHub,
+    last: &mut Option<resonanz_core::ids::NotificationId>,
+) -> resonanz_core::error::CoreResult<()> {
+    let (found, newest) = core
+        .store
+        .notifications_after(last.or(Some(resonanz_core::ids::NotificationId(uuid::Uuid::nil()))), 500)
+        .await?;
+    *last = newest.or(*last);
+    let mut people: Vec<UserId> = found.iter().map(|n| n.user_id).collect();
+    people.sort();
+    people.dedup();
+    if !people.is_empty() {
+        let _ = hub.tx.send(LiveEvent {
+            kind: LiveKind::Notification,
+            case_id: CaseId(uuid::Uuid::nil()),
+            reference: String::new(),
+            team_id: None,
+            owner_id: None,
+            action: "notification".into(),
+            notify: people,
+        });
+    }
+    Ok(())
 }
 
 async fn tail_once(
@@ -227,7 +261,7 @@ pub async fn events(
                         Event::default().event("notification").data(serde_json::json!({"unread": unread}).to_string()),
                     );
                 }
-                if visible {
+                if visible && e.kind != LiveKind::Notification {
                     let data = match e.kind {
                         LiveKind::Case => {
                             let key = format!("live-{}", e.action.replace(['.', '_'], "-"));
@@ -236,7 +270,9 @@ pub async fn events(
                             let summary = format!("{}: {text}", e.reference);
                             ("case", serde_json::json!({"case_id": e.case_id, "action": e.action, "summary": summary}))
                         }
-                        LiveKind::Presence => ("presence", serde_json::json!({"case_id": e.case_id})),
+                        LiveKind::Presence | LiveKind::Notification => {
+                            ("presence", serde_json::json!({"case_id": e.case_id}))
+                        }
                     };
                     out.push(Event::default().event(data.0).data(data.1.to_string()));
                 }

@@ -102,7 +102,16 @@ async fn handover_and_escalation(db: Db) {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = app.router.clone();
+    // The router with the live-update tail running, as `serve` runs it.
+    let state = crate::support::state(t, 1024 * 1024);
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    let tail = tokio::spawn(resonanz_web::ui::live::run_tail(
+        t.core.clone(),
+        state.ui.live.clone(),
+        Duration::from_millis(100),
+        stopped,
+    ));
+    let router = resonanz_web::router(state);
     let server = tokio::spawn(async move { axum::serve(listener, router).await });
 
     // Anna sees the case with its SLA in her inbox and on the case page.
@@ -116,6 +125,16 @@ async fn handover_and_escalation(db: Db) {
     assert_eq!(text_of(&a, "#sla-first-response").await, "02.03.2026 14:00");
     assert!(text_of(&a, ".ownership").await.contains("Regel „Zuschauerpost“"), "the history says why");
 
+    // Lea, the team lead, has her inbox open meanwhile.
+    let b = Browser::start().await;
+    sign_in(&b, &base, "lea.leitung@resonanz.test").await;
+    b.eval("window.__notReloaded = true; return null;").await;
+    assert_eq!(
+        b.eval("return document.querySelector('#notif-count').textContent.trim();").await,
+        json!("0"),
+        "nothing yet"
+    );
+
     // She escalates to the team lead with a reason, then hands the case over with a note.
     a.find(Locator::Id("escalate-level")).await.unwrap().select_by_value("1").await.unwrap();
     a.find(Locator::Id("escalate-reason"))
@@ -128,6 +147,15 @@ async fn handover_and_escalation(db: Db) {
     assert!(wait_for(&a, "document.querySelector('#escalation-unacknowledged')").await, "escalated, not yet taken on");
     assert!(text_of(&a, "#escalation-state").await.contains("Stufe 1: Teamleitung"));
     assert!(a.find(Locator::Id("ack-escalation")).await.is_err(), "the owner cannot take on her own escalation");
+    assert!(
+        wait_for(
+            &b,
+            "document.querySelector('#notif-count') && Number(document.querySelector('#notif-count').textContent) >= 1"
+        )
+        .await,
+        "the escalation reaches the lead's open page live"
+    );
+    assert_eq!(b.eval("return window.__notReloaded === true;").await, json!(true), "without a reload");
     a.find(Locator::Css("#assign-owner")).await.unwrap().select_by_value(&lea.id.to_string()).await.unwrap();
     a.find(Locator::Id("assign-note"))
         .await
@@ -194,5 +222,6 @@ async fn handover_and_escalation(db: Db) {
     assert!(severe.is_empty(), "no script errors or CSP refusals: {severe:#?}");
     c.close().await;
     server.abort();
+    tail.abort();
 }
 db_test!(handover_and_escalation_are_acknowledged_in_the_browser, handover_and_escalation);
