@@ -34,6 +34,7 @@ fn default_true() -> bool {
 /// ```
 /// `state`, `closures` and `holidays` may be left out (no state, no closures, holidays observed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CalendarSpec {
     /// IANA time zone name, e.g. "Europe/Berlin".
     pub time_zone: String,

@@ -164,8 +164,10 @@ fn buss_und_bettag(year: i32) -> Option<NaiveDate> {
 /// modelled.
 ///
 /// Mariä Himmelfahrt (15 August) counts for all of Bayern, although by law it is a holiday only in
-/// Bavarian communities with a predominantly Catholic population (most of them); callers that need
-/// the exact community rule must add or remove it with a closure. Likewise Fronleichnam is
+/// Bavarian communities with a predominantly Catholic population (most of them). A closure can only
+/// add closed days: a team in a community without the holiday that must work on 15 August uses a
+/// calendar without a state (nationwide holidays) plus closures for Bavaria's other holidays.
+/// Likewise Fronleichnam is
 /// treated as statewide only in the states where it is (BW, BY, HE, NW, RP, SL), not in the Catholic
 /// communities of Sachsen and Thüringen, and the Augsburger Friedensfest (8 August, city of Augsburg
 /// only) is not included.

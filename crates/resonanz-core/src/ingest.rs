@@ -183,6 +183,15 @@ impl Core {
         // Auto-replies and bounces are filed, but do not reopen a case or start a waiting clock.
         if mail.auto_kind == AutoKind::None {
             case.status = case.status.on_contact_message();
+            // The contact wrote: a snoozed case is back at once.
+            if case.snoozed_until.take().is_some() {
+                for mut f in tx.case_follow_ups(case.id).await? {
+                    if f.kind == crate::responsibility::FollowUpKind::Snooze && f.done_at.is_none() {
+                        f.done_at = Some(now);
+                        tx.update_follow_up(&f).await?;
+                    }
+                }
+            }
             if case.waiting_since.is_none() {
                 case.waiting_since = Some(now);
             }

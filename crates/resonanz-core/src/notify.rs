@@ -38,7 +38,9 @@ impl Delivery {
 }
 
 /// The kinds of notification, their default delivery, and whether a person may turn them off.
-pub const KINDS: [(&str, Delivery, bool); 12] = [
+/// (The safeguarding protocol and failed analyses notify on their own terms: always in the app,
+/// safeguarding also by e-mail — they are not a matter of preference.)
+pub const KINDS: [(&str, Delivery, bool); 10] = [
     ("mention", Delivery::App, true),
     ("handover", Delivery::Email, true),
     ("handover_reminder", Delivery::Email, true),
@@ -49,8 +51,6 @@ pub const KINDS: [(&str, Delivery, bool); 12] = [
     ("sla_breach", Delivery::Email, true),
     ("follow_up", Delivery::Email, true),
     ("watcher", Delivery::App, true),
-    ("safeguarding", Delivery::Email, false),
-    ("assist_failed", Delivery::App, true),
 ];
 
 /// A person's choices per kind; kinds not named use their default.
@@ -97,8 +97,8 @@ pub(crate) struct Notice<'a> {
     pub now: Timestamp,
 }
 
-/// Tells a person, in the app and by e-mail as they prefer. The e-mail names the case and what
-/// happened, never the contact's words. Inactive people are not told.
+/// Tells a person, in the app and by e-mail as they prefer. The e-mail names the case reference and
+/// what happened, never the subject or the contact's words. Inactive people are not told.
 pub(crate) async fn notify(tx: &mut dyn Tx, n: Notice<'_>) -> CoreResult<()> {
     let Some(user) = tx.user(n.user).await? else { return Ok(()) };
     if !user.active {
@@ -114,11 +114,16 @@ pub(crate) async fn notify(tx: &mut dyn Tx, n: Notice<'_>) -> CoreResult<()> {
             Some(r) => format!("[Resonanz] {r}: {}", subject_of(n.kind)),
             None => format!("[Resonanz] {}", subject_of(n.kind)),
         };
+        // The mail names the case and what happened, never the case's subject or the contact's
+        // words: those stay behind the sign-in.
+        let what = match &n.reference {
+            Some(r) => format!("{}: Anliegen {r}.", subject_of(n.kind)),
+            None => format!("{}.", subject_of(n.kind)),
+        };
         let text = format!(
-            "Hallo {},\n\n{}\n\nDiese Nachricht kommt automatisch von Resonanz. Welche Benachrichtigungen Sie per E-Mail \
-             bekommen, stellen Sie unter „Mein Konto“ ein.\n",
+            "Hallo {},\n\n{what}\nDie Einzelheiten sehen Sie in Resonanz.\n\nDiese Nachricht kommt automatisch von \
+             Resonanz. Welche Benachrichtigungen Sie per E-Mail bekommen, stellen Sie unter „Mein Konto“ ein.\n",
             user.first_name(),
-            n.body
         );
         tx.enqueue_job(&NewJob::of(&SendSystemMail { to: user.email.clone(), subject, text }, n.now)).await?;
     }
@@ -137,8 +142,6 @@ fn subject_of(kind: &str) -> &'static str {
         "sla_breach" => "Frist überschritten",
         "follow_up" => "Wiedervorlage fällig",
         "watcher" => "Anliegen ohne Verantwortliche oder ohne Bewegung",
-        "safeguarding" => "Schutzprotokoll",
-        "assist_failed" => "Analyse fehlgeschlagen",
         _ => "Benachrichtigung",
     }
 }

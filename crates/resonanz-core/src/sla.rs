@@ -197,22 +197,25 @@ fn secs(d: Duration) -> i64 {
 }
 
 /// One target's state at `now`.
+/// One target's state at `now`. `paused_at` is when the current pause began: while it lasts the
+/// target is paused, unless it was already missed before the pause (the due instant does not yet
+/// include the current pause, so `now` is not compared with it).
 fn target_state(
     due: Option<Timestamp>,
     warn_at: Option<Timestamp>,
     done_at: Option<Timestamp>,
-    paused: bool,
+    paused_at: Option<Timestamp>,
     now: Timestamp,
 ) -> (SlaState, Option<Timestamp>) {
     let Some(due) = due else { return (SlaState::None, None) };
     if let Some(done) = done_at {
         return (if done <= due { SlaState::Met } else { SlaState::Breached }, None);
     }
+    if let Some(p) = paused_at {
+        return (if due <= p { SlaState::Breached } else { SlaState::Paused }, None);
+    }
     if now >= due {
         return (SlaState::Breached, None);
-    }
-    if paused {
-        return (SlaState::Paused, None);
     }
     match warn_at {
         Some(w) if now >= w => (SlaState::Warning, Some(due)),
@@ -292,7 +295,6 @@ pub fn evaluate(ctx: &SlaContext, case: &mut Case, now: Timestamp) {
     let policy = ctx.policy(case.sla.policy_id);
     let sla = &mut case.sla;
     let started = sla.started_at.unwrap_or(case.created_at);
-    let paused = sla.paused_at.is_some();
     let minutes = |m: i64| Duration::minutes(m);
     let paused_d = Duration::seconds(sla.paused_secs);
     // First response: counted from creation; frozen once answered.
@@ -322,7 +324,7 @@ pub fn evaluate(ctx: &SlaContext, case: &mut Case, now: Timestamp) {
         fr_due,
         fr_warn.flatten(),
         sla.first_responded_at,
-        paused && case.safeguarding_due_at.is_none(),
+        sla.paused_at.filter(|_| case.safeguarding_due_at.is_none()),
         now,
     );
     let (mut res_due, mut res_warn) = (None, None);
@@ -331,7 +333,7 @@ pub fn evaluate(ctx: &SlaContext, case: &mut Case, now: Timestamp) {
         res_warn = (p.warn_before_minutes > 0)
             .then(|| cal.add_business_time(started, minutes(p.resolution_minutes - p.warn_before_minutes) + paused_d));
     }
-    let (res_state, res_next) = target_state(res_due, res_warn.flatten(), sla.resolved_at, paused, now);
+    let (res_state, res_next) = target_state(res_due, res_warn.flatten(), sla.resolved_at, sla.paused_at, now);
     sla.first_response_due = fr_due;
     sla.resolution_due = res_due;
     sla.state = combine(fr_state, res_state);

@@ -325,6 +325,8 @@ pub trait Tx: Send {
     async fn unsent_outbox(&mut self, case: CaseId) -> CoreResult<Vec<OutboxEntry>>;
 
     async fn setting(&mut self, key: &str) -> CoreResult<Option<String>>;
+    /// Open cases after `after` in id order (SLA recompute reads them inside its transaction).
+    async fn open_cases_after(&mut self, after: Option<CaseId>, limit: u32) -> CoreResult<Vec<Case>>;
     async fn routing_rules(&mut self) -> CoreResult<Vec<RoutingRule>>;
     async fn routing_rule(&mut self, id: RoutingRuleId) -> CoreResult<Option<RoutingRule>>;
     async fn insert_routing_rule(&mut self, rule: &RoutingRule) -> CoreResult<()>;

@@ -290,7 +290,10 @@ impl Core {
             InboxView::Unowned => f.owner = Some(OwnerFilter::Unowned),
             InboxView::Waiting => status = vec![CaseStatus::WaitingOnContact],
             InboxView::Escalated => f.escalated = true,
-            InboxView::Snoozed => f.snoozed = Some(SnoozeFilter::Only(self.clock.now())),
+            InboxView::Snoozed => {
+                f.snoozed = Some(SnoozeFilter::Only(self.clock.now()));
+                status = CaseStatus::ALL.iter().copied().filter(|s| s.is_open()).collect();
+            }
             InboxView::All => status = CaseStatus::ALL.to_vec(),
         }
         if !matches!(view, InboxView::Snoozed | InboxView::All) {

@@ -750,6 +750,9 @@ impl Tx for SqlTx {
     async fn setting(&mut self, key: &str) -> CoreResult<Option<String>> {
         crate::assist::setting(&mut self.tx, key).await
     }
+    async fn open_cases_after(&mut self, after: Option<CaseId>, limit: u32) -> CoreResult<Vec<Case>> {
+        crate::responsibility::open_cases_after(&mut self.tx, after, limit).await
+    }
     async fn routing_rules(&mut self) -> CoreResult<Vec<RoutingRule>> {
         crate::responsibility::routing_rules(&mut self.tx).await
     }

@@ -167,7 +167,8 @@ pub async fn serve(mut core: Core, args: ServeArgs, database_url: &str) -> anyho
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener.local_addr()?;
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
-    core.settings.public_url = Some(public_url.clone());
+    // Links in mails to contacts need an address they can reach: only an explicit one.
+    core.settings.public_url = args.public_url.clone();
     let max = args.limits.max_mail_bytes;
     let mut ui = resonanz_web::ui::UiSettings::new(&public_url);
     ui.check_mailbox = check_mailbox();

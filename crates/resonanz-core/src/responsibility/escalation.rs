@@ -158,9 +158,20 @@ pub(crate) async fn raise(
     }
     case.escalation_level = level;
     case.escalation_reason = (level > 0).then(|| reason.to_string());
-    case.escalated_at = (level > 0).then_some(now);
-    case.escalation_ack_at = None;
-    case.escalation_ack_by = None;
+    if level > previous {
+        // A raise waits for someone at its level to take it on.
+        case.escalated_at = Some(now);
+        case.escalation_ack_at = None;
+        case.escalation_ack_by = None;
+    } else if level == 0 {
+        case.escalated_at = None;
+        case.escalation_ack_at = None;
+        case.escalation_ack_by = None;
+    } else if level < previous {
+        // Lowered by someone who may: taken on by them at the new level.
+        case.escalation_ack_at = Some(now);
+        case.escalation_ack_by = by;
+    }
     let record = Escalation {
         id: EscalationId::new(now),
         case_id: case.id,
@@ -241,6 +252,17 @@ impl Core {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let mut case = tx.case(case_id).await?.ok_or(CoreError::NotFound("case"))?;
+        let user = tx.user(by).await?.ok_or(CoreError::NotFound("user"))?;
+        // Lowering (or rewording) an escalation is for those at its level: the team lead at 1,
+        // supervisors and administrators at every level. Anyone may raise one.
+        if level <= case.escalation_level
+            && case.escalation_level > 0
+            && !may_acknowledge(&mut *tx, &case, &user).await?
+        {
+            return Err(CoreError::Forbidden(
+                "only the team lead (level 1), supervisors and administrators lower an escalation".into(),
+            ));
+        }
         let before = case.clone();
         raise(self, &mut *tx, &mut case, level, reason, EscalationSource::Manual, Some(by), now).await?;
         case.updated_at = now;

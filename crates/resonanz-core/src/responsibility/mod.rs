@@ -38,7 +38,7 @@ pub use tick::TickReport;
 
 /// Thresholds and levels an administrator sets (setting `responsibility`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ResponsibilitySettings {
     /// An unacknowledged handover is reminded after this many minutes …
     pub handover_remind_minutes: i64,
@@ -282,8 +282,11 @@ pub(crate) async fn save_case(
     let ctx = core.sla_context(tx, case.team_id).await?;
     crate::sla::track(&ctx, before, case, now);
     let was = before.map_or(SlaState::None, |b| b.sla.state);
-    if before.is_some_and(|b| b.updated_at != case.updated_at) {
-        // Activity: the watcher may report the case again if it stalls again.
+    // The watcher reports an unowned case once per spell without an owner, and an owned case once
+    // per stall: a change of owner, or activity on an owned case, lets it report the case again.
+    if before
+        .is_some_and(|b| b.owner_id != case.owner_id || (case.owner_id.is_some() && b.updated_at != case.updated_at))
+    {
         case.watch_flagged_at = None;
     }
     if before.is_some_and(|b| b.status.is_open()) && !case.status.is_open() {
@@ -343,8 +346,8 @@ async fn sla_transition(
         (None, Some(d)) => d,
         _ => case.sla.resolution_due.unwrap_or(now),
     };
-    let body =
-        format!("{} „{}“: {reason} (fällig {} UTC)", case.reference(), case.subject, due.format("%d.%m.%Y %H:%M"));
+    let local = due.with_timezone(&core.settings.time_zone);
+    let body = format!("{} „{}“: {reason} (fällig {})", case.reference(), case.subject, local.format("%d.%m.%Y %H:%M"));
     let mut told = Vec::new();
     if let Some(owner) = case.owner_id {
         told.push(owner);

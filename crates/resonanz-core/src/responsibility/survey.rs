@@ -66,8 +66,17 @@ impl CsatSummary {
 
 pub const MAX_COMMENT_CHARS: usize = 2000;
 
-/// The survey mail (German; the disclosure says a machine sent it and how to reach a person).
-fn survey_text(link: &str, reference: &str) -> String {
+/// The survey mail, in German or English; the disclosure says a machine sent it and how to reach a
+/// person.
+fn survey_text(link: &str, reference: &str, english: bool) -> String {
+    if english {
+        return format!(
+            "Hello,\n\nyour request {reference} is resolved. How satisfied were you with our answer? A short rating \
+             (1 to 5, with a comment if you like) helps us improve:\n\n{link}\n\nThe survey is voluntary and needs \
+             no sign-in.\n\nThis message was sent automatically. To reach a person, simply reply to this e-mail – \
+             your answer goes to our team."
+        );
+    }
     format!(
         "Guten Tag,\n\nIhr Anliegen {reference} ist erledigt. Wie zufrieden waren Sie mit unserer Antwort? \
          Eine kurze Bewertung (1 bis 5 Sterne, wenn Sie mögen mit einem Kommentar) hilft uns, besser zu werden:\n\n\
@@ -89,7 +98,11 @@ pub(crate) async fn maybe_send(core: &Core, tx: &mut dyn Tx, case: &mut Case, no
     if !settings.csat_enabled || base.is_empty() {
         return Ok(());
     }
-    if case.safeguarding || case.categories.iter().any(|c| c == "threat" || c == "spam") {
+    // Not for safeguarding, threats or spam, and no rating request to children or people in a
+    // sensitive situation.
+    if case.safeguarding
+        || case.categories.iter().any(|c| ["threat", "spam", "child", "sensitive"].contains(&c.as_str()))
+    {
         return Ok(());
     }
     // One survey per resolution: none if one was sent after the clock last started.
@@ -118,7 +131,8 @@ pub(crate) async fn maybe_send(core: &Core, tx: &mut dyn Tx, case: &mut Case, no
     };
     tx.insert_survey(&survey).await?;
     let link = format!("{}/umfrage/{token}", base.trim_end_matches('/'));
-    let text = survey_text(&link, &case.reference());
+    let english = tx.contact(case.contact_id).await?.is_some_and(|c| c.contact.language.starts_with("en"));
+    let text = survey_text(&link, &case.reference(), english);
     let message = outbound_message(
         case,
         &mailbox,

@@ -229,10 +229,11 @@ impl Core {
         let mut after = None;
         let mut done = 0;
         loop {
-            let cases = self.store.open_cases_after(after, 1000).await?;
+            // Read inside the transaction: writers are serialised, so no edit slips in between.
+            let mut tx = self.store.begin().await?;
+            let cases = tx.open_cases_after(after, 1000).await?;
             let Some(last) = cases.last() else { return Ok(done) };
             after = Some(last.id);
-            let mut tx = self.store.begin().await?;
             // One context per batch, with every team's calendar.
             let mut ctx = self.sla_context(&mut *tx, None).await?;
             for t in self.store.teams().await? {

@@ -313,8 +313,19 @@ impl Core {
                 notify(tx, n).await?;
             }
         }
+        // A rule tells people about a case once, even when it matches again on a later trigger.
+        let told_before = !a.notify.is_empty()
+            && self.store.subject_events("case", &case.id.to_string()).await?.iter().any(|e| {
+                e.action == "case.routed"
+                    && e.after.as_deref().and_then(|a| serde_json::from_str::<serde_json::Value>(a).ok()).is_some_and(
+                        |v| {
+                            v["rule_id"] == serde_json::json!(m.rule_id)
+                                && v["notified"].as_array().is_some_and(|n| !n.is_empty())
+                        },
+                    )
+            });
         let mut told = Vec::new();
-        for target in &a.notify {
+        for target in a.notify.iter().filter(|_| !told_before) {
             match target {
                 NotifyTarget::Owner => told.extend(case.owner_id),
                 NotifyTarget::TeamLead => told.extend(crate::responsibility::team_lead(tx, case.team_id).await?),

@@ -464,8 +464,10 @@ fn compile_condition(c: &Condition, path: &str, errors: &mut Vec<FieldError>) ->
         (Op::IsSet | Op::IsNotSet, _) => Test::IsSet,
         (Op::Equals | Op::NotEquals, Kind::Bool) => match &c.value {
             Value::Bool(b) => Test::Bool(*b),
-            Value::String(s) if matches!(s.as_str(), "true" | "ja" | "yes") => Test::Bool(true),
-            Value::String(s) if matches!(s.as_str(), "false" | "nein" | "no") => Test::Bool(false),
+            Value::String(s) if matches!(s.trim().to_lowercase().as_str(), "true" | "ja" | "yes") => Test::Bool(true),
+            Value::String(s) if matches!(s.trim().to_lowercase().as_str(), "false" | "nein" | "no") => {
+                Test::Bool(false)
+            }
             _ => return bad(errors, "true or false"),
         },
         (Op::Equals | Op::NotEquals, Kind::Number) => match value_num(&field, &c.value) {
@@ -702,15 +704,16 @@ pub fn matching(rules: &[CompiledRule], trigger: Trigger, facts: &Facts) -> Vec<
     out
 }
 
-/// What the matching rules ask for together: later rules override earlier ones for team,
-/// priority and owner strategy; tags and notifications add up.
+/// What the matching rules ask for together, as applying them in order does: later rules override
+/// earlier ones for team and priority; the first owner strategy gives the owner (the case is owned
+/// after it); tags and notifications add up.
 pub fn combine(matches: &[RuleMatch]) -> RuleActions {
     let mut out = RuleActions::default();
     for m in matches {
         let a = &m.actions;
         out.team_id = a.team_id.or(out.team_id);
         out.priority = a.priority.or(out.priority);
-        out.owner = a.owner.or(out.owner);
+        out.owner = out.owner.or(a.owner);
         for t in &a.add_tags {
             if !out.add_tags.contains(t) {
                 out.add_tags.push(t.clone());

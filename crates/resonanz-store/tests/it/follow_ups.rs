@@ -168,3 +168,33 @@ async fn a_task_reminds_the_owner_without_hiding_the_case(db: Db) {
     assert_eq!(t.core.complete_follow_up(f.id, owner).await.unwrap(), done);
 }
 db_test!(a_task_reminds_the_owner_without_hiding_the_case, a_task_reminds_the_owner_without_hiding_the_case);
+
+async fn the_contact_writing_ends_a_snooze(db: Db) {
+    let t = TestCore::new(db).await;
+    let o = org(&t, 1).await;
+    let owner = &o.members[0];
+    let (id, msg) = mail(&t, "frieda.frage@example.de", "Frieda Frage", "Rückruf", "Bitte rufen Sie mich an.").await;
+    t.core.assign(id, owner.id, Some(owner.id), "").await.unwrap();
+    let due = t.clock.now() + Duration::days(3);
+    let f = t.core.add_follow_up(id, owner.id, FollowUpKind::Snooze, due, "").await.unwrap();
+    assert!(!shows(&t, owner, InboxView::Mine, id).await);
+    // Waiting on the contact, the snoozed case is still found under "snoozed".
+    let patch = CasePatch { status: Some(CaseStatus::WaitingOnContact), ..Default::default() };
+    t.core.update_case(id, &Actor::User(owner.id), patch).await.unwrap();
+    assert!(shows(&t, owner, InboxView::Snoozed, id).await);
+
+    t.clock.advance(Duration::hours(2));
+    let header = crate::responsibility::header_of(&t, msg).await;
+    let (same, _) =
+        crate::assist::answer(&t, "frieda.frage@example.de", "Frieda Frage", &header, "Noch eine Frage!").await;
+    assert_eq!(same, id);
+    let c = case(&t, id).await;
+    assert_eq!((c.snoozed_until, c.status), (None, CaseStatus::Open), "the contact's mail brings it back at once");
+    assert!(shows(&t, owner, InboxView::Mine, id).await);
+    let done = t.core.case_follow_ups(id).await.unwrap().into_iter().find(|x| x.id == f.id).unwrap();
+    assert_eq!(done.done_at, Some(t.clock.now()));
+    // Nothing is due later for it.
+    t.clock.advance(Duration::days(4));
+    assert_eq!(t.core.tick().await.unwrap().follow_ups_due, 0);
+}
+db_test!(the_contact_writing_ends_a_snooze, the_contact_writing_ends_a_snooze);

@@ -480,3 +480,18 @@ async fn a_rule_that_fails_at_run_time_is_skipped_and_recorded(db: Db) {
     assert_eq!(stored_rule(&t, broken.id).await.error_count, 0);
 }
 db_test!(a_rule_that_fails_at_run_time_is_skipped_and_recorded, a_rule_that_fails_at_run_time_is_skipped_and_recorded);
+
+async fn a_rule_tells_people_once_although_it_matches_again(db: Db) {
+    let t = TestCore::new(db).await;
+    let o = org(&t, 1).await;
+    let actions = RuleActions { notify: vec![NotifyTarget::TeamLead], team_id: Some(o.team), ..Default::default() };
+    // Default triggers: created and analysed — the rule matches both times.
+    let input = rule("Kündigungen", vec![cond("text", Op::ContainsAny, json!(["kündigung"]))], actions);
+    t.core.create_routing_rule(&o.admin, input).await.unwrap();
+    let (id, msg) = mail(&t, "karl.kunde@example.de", "Karl Kunde", "Abo", "Hiermit die Kündigung meines Abos.").await;
+    let fake = crate::responsibility::analyser("de", &[("routine", 0.8)]);
+    t.core.analyze_message(msg, &fake).await.unwrap();
+    assert_eq!(events(&t, id, "case.routed").await.len(), 2, "it matched twice");
+    assert_eq!(notices(&t, &o.lead, "routed", id).await.len(), 1, "the lead is told once");
+}
+db_test!(a_rule_tells_people_once_although_it_matches_again, a_rule_tells_people_once_although_it_matches_again);

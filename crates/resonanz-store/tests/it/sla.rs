@@ -216,7 +216,7 @@ async fn the_watcher_warns_then_reports_a_breach_and_escalates(db: Db) {
     assert_eq!(c.escalated_at, Some(t.clock.now()));
     let warned = notices(&t, owner, "sla_warning", id).await;
     assert_eq!(warned.len(), 1);
-    assert_eq!(warned[0].body, format!("{reference} „Anfrage 1“: Frist läuft bald ab (fällig 02.03.2026 13:00 UTC)"));
+    assert_eq!(warned[0].body, format!("{reference} „Anfrage 1“: Frist läuft bald ab (fällig 02.03.2026 14:00)"));
     assert_eq!(notices(&t, &o.lead, "escalation", id).await.len(), 1);
     assert_eq!(notices(&t, owner, "escalation", id).await.len(), 1, "the owner hears of it too");
     assert!(notices(&t, &o.supervisor, "escalation", id).await.is_empty());
@@ -362,6 +362,11 @@ async fn waiting_on_the_contact_stops_the_clock(db: Db) {
     assert_eq!(t.core.tick().await.unwrap(), TickReport::default());
     let c = case(&t, id).await;
     assert_eq!((c.sla.state, c.escalation_level), (SlaState::Paused, 0));
+    // Saving the case meanwhile (a note) does not turn the paused target into a breach.
+    t.core.add_note(id, t.agent.id, "Kundin hat angerufen, sie schickt die Nummer.").await.unwrap();
+    let c = case(&t, id).await;
+    assert_eq!((c.sla.state, c.escalation_level), (SlaState::Paused, 0));
+    assert!(events(&t, id, "case.sla_breached").await.is_empty());
 
     // The contact answers: the clock runs again, the targets move by the business time it stood
     // still (Monday 11–18 and Tuesday 8–10: 9 hours).

@@ -199,3 +199,41 @@ async fn no_survey_for_safeguarding_threats_or_when_turned_off(db: Db) {
     assert_eq!(t.core.case_surveys(fine).await.unwrap().len(), 1);
 }
 db_test!(no_survey_for_safeguarding_threats_or_when_turned_off, no_survey_for_safeguarding_threats_or_when_turned_off);
+
+async fn no_survey_for_children_and_english_for_english_contacts(db: Db) {
+    let t = TestCore::new(db).await;
+    let settings = resonanz_core::responsibility::ResponsibilitySettings {
+        csat_enabled: true,
+        public_url: "https://resonanz.example.org".into(),
+        ..Default::default()
+    };
+    t.core.set_responsibility_settings(&resonanz_core::user::Actor::System, &settings).await.unwrap();
+    let resolve = |id| {
+        let t = &t;
+        async move {
+            let patch = resonanz_core::service::CasePatch {
+                status: Some(resonanz_core::case::CaseStatus::Resolved),
+                ..Default::default()
+            };
+            t.core.update_case(id, &resonanz_core::user::Actor::User(t.agent.id), patch).await.unwrap();
+        }
+    };
+    let (child, msg) =
+        crate::assist::mail(&t, "lena@example.de", "Lena", "Frage", "Ich bin 9 und mag die Sendung.").await;
+    t.core.analyze_message(msg, &crate::responsibility::analyser("de", &[("child", 0.9)])).await.unwrap();
+    resolve(child).await;
+    assert!(t.core.case_surveys(child).await.unwrap().is_empty(), "no rating request to a child");
+
+    let (en, _) = crate::assist::mail(&t, "john@example.com", "John Smith", "Question", "When is it on?").await;
+    let c = t.core.store.case(en).await.unwrap().unwrap();
+    let patch = resonanz_core::contact::ContactPatch { language: Some("en".into()), ..Default::default() };
+    t.core.update_contact(&resonanz_core::user::Actor::System, c.contact_id, patch).await.unwrap();
+    resolve(en).await;
+    let d = t.core.case_detail(en).await.unwrap();
+    let mail = d.messages.iter().find(|m| m.message.text_body.contains("/umfrage/")).expect("a survey");
+    assert!(mail.message.text_body.starts_with("Hello,") && mail.message.text_body.contains("sent automatically"));
+}
+db_test!(
+    no_survey_for_children_and_english_for_english_contacts,
+    no_survey_for_children_and_english_for_english_contacts
+);

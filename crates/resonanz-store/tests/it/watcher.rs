@@ -195,10 +195,12 @@ async fn an_unowned_case_is_reported_once(db: Db) {
     let (unowned, _) = t.core.watch_lists(&t.agent).await.unwrap();
     assert!(!unowned.iter().any(|c| c.id == teamed), "an agent outside the team does not see its case");
 
-    // Activity clears the flag; an owner takes the case off the list.
+    // A note is no owner: the case stays reported, once, until someone takes it.
     t.clock.advance(Duration::minutes(5));
+    let flagged = case(&t, shared).await.watch_flagged_at;
     t.core.add_note(shared, o.supervisor.id, "Wer kennt sich mit Frequenzen aus?").await.unwrap();
-    assert_eq!(case(&t, shared).await.watch_flagged_at, None);
+    assert_eq!(case(&t, shared).await.watch_flagged_at, flagged);
+    assert_eq!(t.core.tick().await.unwrap().unowned_reported, 0, "not reported again");
     t.core.assign(teamed, o.lead.id, Some(o.lead.id), "").await.unwrap();
     assert_eq!(case(&t, teamed).await.watch_flagged_at, None);
     let (unowned, _) = t.core.watch_lists(&o.supervisor).await.unwrap();

@@ -224,6 +224,10 @@ async fn escalation_follow_ups_and_notifications(db: Db) {
     assert_eq!(r.json()["escalation"]["acknowledged_by"], lead.id.to_string());
     assert_eq!(app.call(Method::POST, &ack, &lead_token, None).await.status, StatusCode::CONFLICT);
     let r = app.post_json(&esc, json!({"level": 0, "reason": "Geklärt, Gutschrift erteilt"})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "only those at the level lower it");
+    let r = app
+        .call(Method::POST, &esc, &lead_token, Some(json!({"level": 0, "reason": "Geklärt, Gutschrift erteilt"})))
+        .await;
     assert_eq!(r.json()["escalation"]["level"], 0);
     let list = app.get(&format!("/api/v1/cases/{case}/escalations")).await.json();
     let levels: Vec<_> =
