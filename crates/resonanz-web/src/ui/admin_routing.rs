@@ -140,6 +140,10 @@ impl RuleFormView {
             stop: f.get("stop") == "1",
         }
     }
+    /// An empty form for a new rule: active, on new cases and after the analysis.
+    fn blank() -> Self {
+        Self { enabled: true, triggers: vec!["created".into(), "analysed".into()], ..Default::default() }
+    }
     pub fn has_trigger(&self, t: &str) -> bool {
         self.triggers.iter().any(|x| x == t)
     }
@@ -282,9 +286,7 @@ async fn page(
 }
 
 pub async fn list(State(state): State<AppState>, agent: Agent) -> Response {
-    let form =
-        RuleFormView { enabled: true, triggers: vec!["created".into(), "analysed".into()], ..Default::default() };
-    page(&state, &agent, form, FormErrors::default(), None).await
+    page(&state, &agent, RuleFormView::blank(), FormErrors::default(), None).await
 }
 
 pub async fn edit(State(state): State<AppState>, agent: Agent, Path(id): Path<String>) -> Response {
@@ -420,8 +422,7 @@ pub async fn dry_run(State(state): State<AppState>, agent: Agent, form: FormData
     let Some(case) = case else {
         let mut errors = FormErrors::default();
         errors.add("reference", t.get("err-unknown-case"));
-        let form = RuleFormView { enabled: true, ..Default::default() };
-        return page(&state, &agent, form, errors, Some((reference, Vec::new()))).await;
+        return page(&state, &agent, RuleFormView::blank(), errors, Some((reference, Vec::new()))).await;
     };
     let trigger = Trigger::parse(&form.get("trigger")).unwrap_or(Trigger::Created);
     let run: Result<DryRun, CoreError> = state.core.dry_run(&agent.user, case.id, trigger, None).await;
@@ -453,6 +454,5 @@ pub async fn dry_run(State(state): State<AppState>, agent: Agent, form: FormData
         }
         Err(e) => return error_page(&state, Some(&agent), &e),
     };
-    let form = RuleFormView { enabled: true, ..Default::default() };
-    page(&state, &agent, form, FormErrors::default(), Some((reference, lines))).await
+    page(&state, &agent, RuleFormView::blank(), FormErrors::default(), Some((reference, lines))).await
 }
