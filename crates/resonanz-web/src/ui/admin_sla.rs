@@ -42,6 +42,39 @@ struct SlaPage {
     categories: Vec<&'static str>,
     errors: FormErrors,
     holidays: Vec<String>,
+    /// The policy being edited (from `?policy=`), or an empty form.
+    edit: PolicyForm,
+}
+
+/// The policy form's values.
+#[derive(Default)]
+pub struct PolicyForm {
+    pub id: String,
+    pub name: String,
+    pub team: String,
+    pub priority: String,
+    pub category: String,
+    pub minutes: Vec<(&'static str, String)>,
+    pub enabled: bool,
+}
+
+impl PolicyForm {
+    fn of(p: Option<&SlaPolicy>) -> Self {
+        let n = |f: fn(&SlaPolicy) -> i64| p.map(|p| f(p).to_string()).unwrap_or_default();
+        Self {
+            id: p.map(|p| p.id.to_string()).unwrap_or_default(),
+            name: p.map(|p| p.name.clone()).unwrap_or_default(),
+            team: p.and_then(|p| p.team_id).map(|t| t.to_string()).unwrap_or_default(),
+            priority: p.and_then(|p| p.priority).map(|x| x.as_str().to_string()).unwrap_or_default(),
+            category: p.and_then(|p| p.category.clone()).unwrap_or_default(),
+            minutes: vec![
+                ("first_response_minutes", n(|p| p.first_response_minutes)),
+                ("resolution_minutes", n(|p| p.resolution_minutes)),
+                ("warn_before_minutes", n(|p| p.warn_before_minutes)),
+            ],
+            enabled: p.is_none_or(|p| p.enabled),
+        }
+    }
 }
 
 impl SlaPage {
@@ -78,6 +111,10 @@ fn parse_closures(t: Tr, raw: &str, errors: &mut FormErrors) -> Vec<Closure> {
 }
 
 async fn page(state: &AppState, agent: &Agent, errors: FormErrors) -> Response {
+    page_editing(state, agent, errors, None).await
+}
+
+async fn page_editing(state: &AppState, agent: &Agent, errors: FormErrors, editing: Option<SlaPolicyId>) -> Response {
     let t = agent.tr();
     if !agent.is_admin() {
         return error_page(state, Some(agent), &CoreError::Forbidden("administrators only".into()));
@@ -131,8 +168,10 @@ async fn page(state: &AppState, agent: &Agent, errors: FormErrors) -> Response {
         ("distressing_cap", settings.distressing_cap),
         ("csat_valid_days", settings.csat_valid_days),
     ];
+    let edit = PolicyForm::of(editing.and_then(|id| policies.iter().find(|p| p.id == id)));
     let mut res = render(&SlaPage {
         l,
+        edit,
         setting_fields,
         closures: closures_text(&calendar.closures),
         calendar,
@@ -151,8 +190,13 @@ async fn page(state: &AppState, agent: &Agent, errors: FormErrors) -> Response {
     res
 }
 
-pub async fn show(State(state): State<AppState>, agent: Agent) -> Response {
-    page(&state, &agent, FormErrors::default()).await
+pub async fn show(
+    State(state): State<AppState>,
+    agent: Agent,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let editing = q.get("policy").and_then(|p| parse_uuid(p)).map(SlaPolicyId);
+    page_editing(&state, &agent, FormErrors::default(), editing).await
 }
 
 /// The page again with the refusal's field errors (prefixed), or the error page.

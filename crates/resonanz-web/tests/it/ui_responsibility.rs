@@ -94,6 +94,30 @@ async fn rule_lines_follow_ups_and_preferences(db: Db) {
     let c = t.core.store.case(case).await.unwrap().unwrap();
     assert_eq!(c.priority, resonanz_core::case::Priority::High, "the rule acted on the mail");
 
+    // SLA policies: created, refused with the field, edited in place.
+    let policy = [
+        ("name", "Standard"),
+        ("first_response_minutes", "240"),
+        ("resolution_minutes", "2400"),
+        ("warn_before_minutes", "30"),
+        ("enabled", "1"),
+    ];
+    let mut bad = policy.to_vec();
+    bad[2] = ("resolution_minutes", "60");
+    let r = a.post("/admin/sla/policies", &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("id=\"policy-resolution_minutes-error\""), "the field says what is wrong");
+    assert_eq!(a.post("/admin/sla/policies", &policy).await.status, StatusCode::SEE_OTHER);
+    let id = t.core.sla_policies().await.unwrap()[0].id.to_string();
+    let form = a.get(&format!("/admin/sla?policy={id}")).await.text();
+    assert!(form.contains(&format!("name=\"id\" value=\"{id}\"")) && form.contains("value=\"2400\""), "prefilled");
+    let mut changed = policy.to_vec();
+    changed.push(("id", id.as_str()));
+    changed[1] = ("first_response_minutes", "120");
+    assert_eq!(a.post("/admin/sla/policies", &changed).await.status, StatusCode::SEE_OTHER);
+    let p = t.core.sla_policies().await.unwrap();
+    assert_eq!((p.len(), p[0].first_response_minutes), (1, 120), "changed, not added");
+
     // A follow-up from the case page: the case leaves the inbox and is under "Wiedervorlage".
     let anna = person(t, "anna.berger@resonanz.test", "Anna Berger", Role::Agent).await;
     let mut b = sign_in(&router, "anna.berger@resonanz.test").await;
