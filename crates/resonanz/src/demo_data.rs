@@ -49,10 +49,10 @@ pub struct DemoMail {
     pub follow_up: Option<String>,
 }
 
-const T_ZS: &str = "Zuschauerservice";
-const T_KF: &str = "Kinder & Familie";
-const T_GK: &str = "Geschäftskunden";
-const T_TE: &str = "Technik & Empfang";
+pub const T_ZS: &str = "Zuschauerservice";
+pub const T_KF: &str = "Kinder & Familie";
+pub const T_GK: &str = "Geschäftskunden";
+pub const T_TE: &str = "Technik & Empfang";
 /// The team the demonstration makes the safeguarding team.
 pub const SAFEGUARDING_TEAM: &str = T_KF;
 
@@ -117,6 +117,25 @@ pub static AGENTS: &[DemoAgent] = &[
         locale: "en",
     },
 ];
+
+/// Team leads (the first level of escalation; told about VIP mails by a routing rule).
+pub static TEAM_LEADS: &[(&str, &str)] = &[
+    (T_ZS, "mehmet.aydin@resonanz.example"),
+    (T_KF, "sabine.krueger@resonanz.example"),
+    (T_GK, "daniel.schmitt@resonanz.example"),
+    (T_TE, "jonas.becker@resonanz.example"),
+];
+
+/// Languages people answer in: routing gives mails in these languages to them first.
+pub static LANGUAGES: &[(&str, &[&str])] = &[
+    ("mehmet.aydin@resonanz.example", &["de", "tr", "en"]),
+    ("olivia.bennett@resonanz.example", &["en", "de"]),
+    ("aleksandra.nowak@resonanz.example", &["de", "pl", "ru"]),
+    ("lena.hoffmann@resonanz.example", &["de", "en"]),
+];
+
+/// On leave until next Monday: routing passes her over.
+pub const ABSENT: &str = "lena.hoffmann@resonanz.example";
 
 pub static TEXT_BLOCKS: &[DemoTextBlock] = &[
     // --- dank-lob ---
@@ -1270,6 +1289,59 @@ pub fn safeguarding_mails() -> Vec<DemoMail> {
     ]
 }
 
+/// Where a few demo mails show responsibility at work (indices into the list).
+pub struct Moments {
+    /// A business customer cancels: a routing rule sends it to Geschäftskunden, high priority.
+    pub cancellation: Option<usize>,
+    /// A contact asks for a manager: the case is escalated on arrival.
+    pub manager: Option<usize>,
+    /// Senders who are VIP contacts of the business customer service.
+    pub vip: Vec<usize>,
+}
+
+/// Puts `sentence` before the mail's last paragraph (the greeting and name).
+fn before_signature(text: &mut String, sentence: &str) {
+    let at = text.rfind("\n\n").unwrap_or(text.len());
+    text.insert_str(at, &format!("\n\n{sentence}"));
+}
+
+/// Picks recent unanswered mails (deterministically) for the moments above and adds the sentences
+/// they need; the number of mails stays as it is.
+pub fn responsibility_moments(mails: &mut [DemoMail]) -> Moments {
+    let waiting = |m: &DemoMail| (m.status == "new" || m.status == "open") && m.reply.is_none() && m.minutes_ago > 60;
+    let newest = |mails: &[DemoMail], pred: &dyn Fn(usize, &DemoMail) -> bool| {
+        mails
+            .iter()
+            .enumerate()
+            .filter(|(i, m)| waiting(m) && pred(*i, m))
+            .min_by_key(|(_, m)| m.minutes_ago)
+            .map(|(i, _)| i)
+    };
+    let cancellation = newest(mails, &|_, m| m.team == T_GK && m.language == "de");
+    if let Some(i) = cancellation {
+        before_signature(
+            &mut mails[i].text,
+            "Sollte sich das nicht bis Monatsende klären lassen, sehen wir uns leider gezwungen, unseren Lizenzvertrag mit Ihnen zu kündigen.",
+        );
+    }
+    let manager = newest(mails, &|_, m| m.tags.contains(&"beschwerde") && m.team != T_GK);
+    if let Some(i) = manager {
+        before_signature(
+            &mut mails[i].text,
+            "Ich bestehe darauf, dass Sie meine Beschwerde an Ihren Vorgesetzten weitergeben.",
+        );
+    }
+    let mut vip: Vec<usize> = Vec::new();
+    for _ in 0..2 {
+        let taken: Vec<String> = vip.iter().map(|v| mails[*v].from_addr.clone()).collect();
+        let next = newest(mails, &|i, m| {
+            m.team == T_GK && m.language == "de" && Some(i) != cancellation && !taken.contains(&m.from_addr)
+        });
+        vip.extend(next);
+    }
+    Moments { cancellation, manager, vip }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1358,6 +1430,28 @@ mod tests {
             assert_eq!(mails.iter().filter(|m| m.language == "tr").count(), 2);
             assert!(mails.iter().any(|m| m.language == "en"));
             assert!(mails.iter().any(|m| m.priority == "urgent"));
+        }
+    }
+
+    #[test]
+    fn responsibility_moments_are_found() {
+        let mut mails = demo_mails(2026);
+        mails.extend(safeguarding_mails());
+        let n = mails.len();
+        let m = responsibility_moments(&mut mails);
+        assert_eq!(mails.len(), n, "no mail is added");
+        let cancellation = m.cancellation.expect("a cancellation");
+        let manager = m.manager.expect("a request for a manager");
+        assert!(mails[cancellation].text.contains("kündigen") && mails[cancellation].team == T_GK);
+        assert!(mails[manager].text.contains("an Ihren Vorgesetzten"));
+        assert_eq!(
+            resonanz_core::responsibility::asks_for_person(&mails[manager].text),
+            Some(resonanz_core::responsibility::AsksFor::Manager)
+        );
+        assert_eq!(m.vip.len(), 2);
+        assert_ne!(mails[m.vip[0]].from_addr, mails[m.vip[1]].from_addr);
+        for i in [cancellation, manager].iter().chain(&m.vip) {
+            assert!(mails[*i].reply.is_none() && ["new", "open"].contains(&mails[*i].status));
         }
     }
 
