@@ -81,7 +81,8 @@ fn example_block(doc: &Value, content: &Value, out: &mut String) {
                 Value::String(s) => s.clone(),
                 other => serde_json::to_string_pretty(other).unwrap_or_default(),
             };
-            let _ = write!(out, "<pre>{}</pre>", escape(&text));
+            // Wide examples scroll sideways: keyboard users must reach them (axe: scrollable regions).
+            let _ = write!(out, "<pre tabindex=\"0\">{}</pre>", escape(&text));
         }
     }
 }

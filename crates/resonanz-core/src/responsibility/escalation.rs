@@ -74,7 +74,8 @@ pub enum AsksFor {
 /// and English.
 pub fn asks_for_person(text: &str) -> Option<AsksFor> {
     let t = text.to_lowercase();
-    const MANAGER: [&str; 14] = [
+    // Phrases, not bare words: "Geschäftsführung" alone is often a signature or a department.
+    const MANAGER: [&str; 16] = [
         "ihren vorgesetzten",
         "ihre vorgesetzte",
         "ihrem vorgesetzten",
@@ -83,8 +84,10 @@ pub fn asks_for_person(text: &str) -> Option<AsksFor> {
         "mit der vorgesetzten",
         "ihren chef",
         "ihre chefin",
-        "geschäftsleitung",
-        "geschäftsführung",
+        "mit der geschäftsführung",
+        "an die geschäftsführung",
+        "mit der geschäftsleitung",
+        "an die geschäftsleitung",
         "teamleitung sprechen",
         "speak to a manager",
         "speak to your manager",
@@ -322,5 +325,7 @@ mod tests {
         assert_eq!(asks_for_person("I want to speak to a manager"), Some(AsksFor::Manager));
         assert_eq!(asks_for_person("Can I talk to a human please"), Some(AsksFor::Person));
         assert_eq!(asks_for_person("Der Mensch im Film war toll."), None);
+        assert_eq!(asks_for_person("Mit freundlichen Grüßen\nMüller GmbH, Geschäftsführung"), None, "a signature");
+        assert_eq!(asks_for_person("Ich wende mich jetzt an die Geschäftsführung."), Some(AsksFor::Manager));
     }
 }
