@@ -91,6 +91,23 @@ pub struct OutboxEntry {
     pub sent_at: Option<Timestamp>,
 }
 
+impl OutboxEntry {
+    /// A new entry for a message, never attempted, in the given status.
+    pub fn new(message_id: MessageId, mailbox_id: MailboxId, status: OutboxStatus, now: Timestamp) -> Self {
+        Self {
+            id: OutboxId::new(now),
+            message_id,
+            mailbox_id: Some(mailbox_id),
+            status,
+            raw_sha256: None,
+            attempts: 0,
+            last_error: None,
+            created_at: now,
+            sent_at: None,
+        }
+    }
+}
+
 /// A failure to hand a mail to the transport.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{message}")]

@@ -117,6 +117,21 @@ pub(crate) async fn default_recipient(
     Ok(from_last.or(fallback))
 }
 
+/// Stores a machine's outbound message on a case and queues it for sending (an automatic reply, a
+/// survey): the message with its search document, its outbox entry and the send job.
+pub(crate) async fn queue_automatic(
+    tx: &mut dyn crate::store::Tx,
+    message: &Message,
+    mailbox: &crate::outbound::Mailbox,
+    now: crate::clock::Timestamp,
+) -> CoreResult<OutboxEntry> {
+    let outbox = OutboxEntry::new(message.id, mailbox.id, OutboxStatus::Pending, now);
+    tx.insert_message(message, &search::document(&message.subject, &message.text_body)).await?;
+    tx.insert_outbox(&outbox).await?;
+    tx.enqueue_job(&NewJob::of(&SendMail { outbox_id: outbox.id }, now)).await?;
+    Ok(outbox)
+}
+
 /// What an outbound message says and to whom.
 pub(crate) struct Outgoing<'a> {
     pub to: Vec<String>,
@@ -280,18 +295,9 @@ impl Core {
             Outgoing { to: to.clone(), cc: cc.clone(), text: &text, author: Some(author), now },
         );
         let message_id = message.id;
-        let outbox = OutboxEntry {
-            id: OutboxId::new(now),
-            message_id,
-            mailbox_id: Some(mailbox.id),
-            // A reply on a safeguarding case waits for a second person (four-eyes).
-            status: if case.safeguarding { OutboxStatus::Held } else { OutboxStatus::Pending },
-            raw_sha256: None,
-            attempts: 0,
-            last_error: None,
-            created_at: now,
-            sent_at: None,
-        };
+        // A reply on a safeguarding case waits for a second person (four-eyes).
+        let status = if case.safeguarding { OutboxStatus::Held } else { OutboxStatus::Pending };
+        let outbox = OutboxEntry::new(message_id, mailbox.id, status, now);
         let before_status = case.status;
         // A reply held for approval has not answered anyone yet: status and waiting clock change
         // when it is approved.

@@ -313,6 +313,28 @@ pub fn serious_or_critical(violations: &[Violation]) -> Vec<&Violation> {
     violations.iter().filter(|v| matches!(v.impact.as_deref(), Some("serious" | "critical"))).collect()
 }
 
+/// Waits up to ten seconds for a JavaScript expression to be true on the page.
+pub async fn wait_for(browser: &Browser, expression: &str) -> bool {
+    for _ in 0..200 {
+        if browser.eval(&format!("return !!({expression});")).await == json!(true) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+/// Fails the test when axe finds a serious or critical violation on the page.
+pub async fn assert_accessible(browser: &Browser, page: &str) {
+    let violations = axe_check(browser).await;
+    let serious = serious_or_critical(&violations);
+    assert!(
+        serious.is_empty(),
+        "{page}: serious or critical accessibility violations:\n{}",
+        serious.iter().map(|v| v.to_string()).collect::<String>()
+    );
+}
+
 /// `target/screenshots/` of the workspace (or of `CARGO_TARGET_DIR`).
 pub fn screenshot_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")

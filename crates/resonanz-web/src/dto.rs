@@ -24,7 +24,7 @@ pub fn rfc3339(t: Timestamp) -> String {
     t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
-fn opt_rfc3339(t: Option<Timestamp>) -> Option<String> {
+pub(crate) fn opt_rfc3339(t: Option<Timestamp>) -> Option<String> {
     t.map(rfc3339)
 }
 

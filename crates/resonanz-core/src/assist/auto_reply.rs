@@ -11,10 +11,8 @@ use crate::audit::NewAuditEvent;
 use crate::case::{Case, CaseStatus, normalise_tags};
 use crate::clock::Timestamp;
 use crate::error::{CoreError, CoreResult};
-use crate::ids::{OutboxId, SuggestionId, UserId};
-use crate::jobs::{NewJob, SendMail};
+use crate::ids::{SuggestionId, UserId};
 use crate::message::{AutoKind, Message};
-use crate::outbound::{OutboxEntry, OutboxStatus};
 use crate::service::{Core, Outgoing, default_recipient, outbound_message};
 use crate::store::Tx;
 use crate::textblocks::{self, PLACEHOLDERS, Tone};
@@ -215,20 +213,7 @@ impl Core {
             Some(message),
             Outgoing { to: vec![to.clone()], cc: Vec::new(), text: &text, author: None, now },
         );
-        let outbox = OutboxEntry {
-            id: OutboxId::new(now),
-            message_id: reply.id,
-            mailbox_id: Some(mailbox.id),
-            status: OutboxStatus::Pending,
-            raw_sha256: None,
-            attempts: 0,
-            last_error: None,
-            created_at: now,
-            sent_at: None,
-        };
-        tx.insert_message(&reply, &crate::search::document(&reply.subject, &reply.text_body)).await?;
-        tx.insert_outbox(&outbox).await?;
-        tx.enqueue_job(&NewJob::of(&SendMail { outbox_id: outbox.id }, now)).await?;
+        crate::service::queue_automatic(&mut *tx, &reply, &mailbox, now).await?;
         let before_case = case.clone();
         let before = case.status;
         // The contact's answer reopens the case into a person's inbox.

@@ -8,9 +8,7 @@ use crate::audit::NewAuditEvent;
 use crate::case::Case;
 use crate::clock::Timestamp;
 use crate::error::{CoreError, CoreResult};
-use crate::ids::{CaseId, ContactId, OutboxId, SurveyId, TeamId};
-use crate::jobs::{NewJob, SendMail};
-use crate::outbound::{OutboxEntry, OutboxStatus};
+use crate::ids::{CaseId, ContactId, SurveyId, TeamId};
 use crate::service::{Core, Outgoing, default_recipient, outbound_message};
 use crate::store::Tx;
 use crate::user::Actor;
@@ -139,20 +137,7 @@ pub(crate) async fn maybe_send(core: &Core, tx: &mut dyn Tx, case: &mut Case, no
         last_in.as_ref(),
         Outgoing { to: vec![to.clone()], cc: Vec::new(), text: &text, author: None, now },
     );
-    let outbox = OutboxEntry {
-        id: OutboxId::new(now),
-        message_id: message.id,
-        mailbox_id: Some(mailbox.id),
-        status: OutboxStatus::Pending,
-        raw_sha256: None,
-        attempts: 0,
-        last_error: None,
-        created_at: now,
-        sent_at: None,
-    };
-    tx.insert_message(&message, &crate::search::document(&message.subject, &message.text_body)).await?;
-    tx.insert_outbox(&outbox).await?;
-    tx.enqueue_job(&NewJob::of(&SendMail { outbox_id: outbox.id }, now)).await?;
+    crate::service::queue_automatic(tx, &message, &mailbox, now).await?;
     case.last_message_at = now;
     tx.append_audit(
         NewAuditEvent::new(&Actor::System, "case.survey_sent", "case", case.id, now)

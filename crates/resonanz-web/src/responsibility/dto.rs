@@ -7,11 +7,7 @@ use resonanz_core::routing::RoutingRule;
 use resonanz_core::sla::SlaPolicy;
 use serde::Serialize;
 
-use crate::dto::rfc3339;
-
-fn opt(t: Option<resonanz_core::Timestamp>) -> Option<String> {
-    t.map(rfc3339)
-}
+use crate::dto::{opt_rfc3339 as opt, rfc3339};
 
 /// A case's SLA: `first_response_due`, `resolution_due` and `state`.
 #[derive(Debug, Clone, PartialEq, Serialize)]

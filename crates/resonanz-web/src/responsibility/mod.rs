@@ -289,15 +289,11 @@ pub async fn set_calendar(
 #[serde(deny_unknown_fields)]
 pub struct TeamBody {
     /// Absent: unchanged; null: no lead.
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "crate::contacts::present")]
     pub lead_user_id: Option<Option<String>>,
     /// Absent: unchanged; null: the organisation's calendar.
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "crate::contacts::present")]
     pub calendar: Option<Option<CalendarSpec>>,
-}
-
-fn double_option<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 pub async fn update_team(
@@ -516,7 +512,7 @@ pub struct AvailabilityBody {
     pub absent_until: Option<String>,
     #[serde(default)]
     pub languages: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "crate::contacts::present")]
     pub distressing_cap: Option<Option<i64>>,
 }
 

@@ -25,10 +25,7 @@ impl AccountPrefs {
     pub fn of(t: Tr, u: &User) -> Self {
         Self {
             availability: u.availability.as_str(),
-            absent_until: u
-                .absent_until
-                .map(|a| a.with_timezone(&super::i18n::time_zone()).format("%Y-%m-%dT%H:%M").to_string())
-                .unwrap_or_default(),
+            absent_until: u.absent_until.map(super::i18n::local_value).unwrap_or_default(),
             languages: u.languages.join(", "),
             kinds: KINDS
                 .iter()
@@ -40,14 +37,9 @@ impl AccountPrefs {
     }
 }
 
-fn local_input(raw: &str) -> Option<resonanz_core::Timestamp> {
-    let naive = chrono::NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M").ok()?;
-    naive.and_local_timezone(super::i18n::time_zone()).earliest().map(|t| t.with_timezone(&chrono::Utc))
-}
-
 pub async fn save_availability(State(state): State<AppState>, agent: Agent, form: FormData) -> Response {
     let availability = Availability::parse(&form.get("availability")).unwrap_or_default();
-    let until = local_input(&form.get("absent_until"));
+    let until = super::i18n::local_input(&form.get("absent_until"));
     let languages = form.get("languages").split(',').map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
     match state.core.set_availability(&agent.user, agent.user.id, availability, until, Some(languages), None).await {
         Ok(_) => see_other("/account#availability"),

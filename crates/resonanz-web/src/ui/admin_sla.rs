@@ -201,11 +201,8 @@ pub async fn show(
 
 /// The page again with the refusal's field errors (prefixed), or the error page.
 async fn refused(state: &AppState, agent: &Agent, e: CoreError, prefix: &str) -> Response {
-    match FormErrors::from_core(agent.tr(), &e) {
-        Some(mut errors) => {
-            errors.0 = errors.0.into_iter().map(|(k, v)| (format!("{prefix}{k}"), v)).collect();
-            page(state, agent, errors).await
-        }
+    match super::case_forms::refused(agent.tr(), &e, prefix) {
+        Some(errors) => page(state, agent, errors).await,
         None => error_page(state, Some(agent), &e),
     }
 }

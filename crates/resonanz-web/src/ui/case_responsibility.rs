@@ -128,12 +128,6 @@ impl ResponsibilityBox {
     }
 }
 
-/// A `datetime-local` value (organisation's time zone) as an instant.
-fn local_input(raw: &str) -> Option<resonanz_core::Timestamp> {
-    let naive = chrono::NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M").ok()?;
-    naive.and_local_timezone(super::i18n::time_zone()).earliest().map(|t| t.with_timezone(&chrono::Utc))
-}
-
 pub async fn acknowledge_escalation(State(state): State<AppState>, agent: Agent, Path(id): Path<String>) -> Response {
     let r = async {
         let d = load(&state, &agent, &id).await?;
@@ -153,7 +147,7 @@ pub async fn add_follow_up(
     let r = async {
         let d = load(&state, &agent, &id).await?;
         let kind = FollowUpKind::parse(&form.get("kind")).unwrap_or(FollowUpKind::Snooze);
-        let due = local_input(&form.get("due_at"))
+        let due = super::i18n::local_input(&form.get("due_at"))
             .ok_or_else(|| CoreError::invalid("due_at", "invalid_time", t.get("err-invalid-time")))?;
         state.core.add_follow_up(d.case.id, agent.user.id, kind, due, &form.get("note")).await
     }

@@ -117,6 +117,17 @@ pub fn time_zone() -> chrono_tz::Tz {
     *TIME_ZONE.get().unwrap_or(&chrono_tz::Europe::Berlin)
 }
 
+/// A `datetime-local` form value (`2026-03-04T09:00`, the organisation's time zone) as an instant.
+pub fn local_input(raw: &str) -> Option<Timestamp> {
+    let naive = chrono::NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M").ok()?;
+    naive.and_local_timezone(time_zone()).earliest().map(|t| t.with_timezone(&chrono::Utc))
+}
+
+/// An instant as a `datetime-local` form value in the organisation's time zone.
+pub fn local_value(t: Timestamp) -> String {
+    t.with_timezone(&time_zone()).format("%Y-%m-%dT%H:%M").to_string()
+}
+
 /// Every message key of a Fluent source, for the completeness test.
 pub fn keys(source: &str) -> Vec<String> {
     source

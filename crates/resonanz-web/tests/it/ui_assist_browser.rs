@@ -2,11 +2,9 @@
 //! "Discard" removes a draft without a reload; hostile text from the machine never runs; the Assist
 //! pages have no serious accessibility violation and the strict CSP is not broken.
 
-use std::time::Duration;
-
 use resonanz_core::user::{Actor, Role};
 use resonanz_testkit::browser::fantoccini::Locator;
-use resonanz_testkit::browser::{Browser, axe_check, serious_or_critical};
+use resonanz_testkit::browser::{Browser, assert_accessible, wait_for};
 use resonanz_testkit::mail::inbound;
 use resonanz_testkit::{Db, db_test};
 use serde_json::json;
@@ -14,26 +12,6 @@ use serde_json::json;
 use crate::assist_support::{FakeAnalyzer, FakeDrafts, analyse};
 use crate::support::App;
 use crate::ui::{PASSWORT, person};
-
-async fn wait_for(browser: &Browser, expression: &str) -> bool {
-    for _ in 0..200 {
-        if browser.eval(&format!("return !!({expression});")).await == json!(true) {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
-}
-
-async fn assert_accessible(browser: &Browser, page: &str) {
-    let violations = axe_check(browser).await;
-    let serious = serious_or_critical(&violations);
-    assert!(
-        serious.is_empty(),
-        "{page}: serious or critical accessibility violations:\n{}",
-        serious.iter().map(|v| v.to_string()).collect::<String>()
-    );
-}
 
 async fn drafts_in_the_browser(db: Db) {
     let app = App::with_drafts(db, FakeDrafts { abstain: false, source_case: None, hostile: true }).await;

@@ -10,33 +10,13 @@ use resonanz_core::routing::{Conditions, RuleActions, RuleInput, Trigger};
 use resonanz_core::sla::PolicyInput;
 use resonanz_core::user::Role;
 use resonanz_testkit::browser::fantoccini::Locator;
-use resonanz_testkit::browser::{Browser, axe_check, serious_or_critical};
+use resonanz_testkit::browser::{Browser, assert_accessible, wait_for};
 use resonanz_testkit::mail::inbound;
 use resonanz_testkit::{Db, db_test};
 use serde_json::json;
 
 use crate::support::App;
 use crate::ui::{PASSWORT, person, team};
-
-async fn wait_for(browser: &Browser, expression: &str) -> bool {
-    for _ in 0..200 {
-        if browser.eval(&format!("return !!({expression});")).await == json!(true) {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
-}
-
-async fn assert_accessible(browser: &Browser, page: &str) {
-    let violations = axe_check(browser).await;
-    let serious = serious_or_critical(&violations);
-    assert!(
-        serious.is_empty(),
-        "{page}: serious or critical accessibility violations:\n{}",
-        serious.iter().map(|v| v.to_string()).collect::<String>()
-    );
-}
 
 async fn sign_in(b: &Browser, base: &str, email: &str) {
     b.goto(&format!("{base}/login")).await;

@@ -1,25 +1,14 @@
 //! The real binary's HTML in a real headless Chromium: the API reference page renders, passes axe-core
 //! without serious or critical violations, and its Content-Security-Policy blocks injected inline script.
 
-use std::time::Duration;
-
 use resonanz_testkit::Db;
 use resonanz_testkit::browser::fantoccini::Locator;
-use resonanz_testkit::browser::{Browser, WINDOW_HEIGHT, WINDOW_WIDTH, axe_check, serious_or_critical};
+use resonanz_testkit::browser::{Browser, WINDOW_HEIGHT, WINDOW_WIDTH, axe_check, serious_or_critical, wait_for};
 use serde_json::{Value, json};
 
 use crate::support::{Bin, Server};
 
 /// Polls `expression` (a JavaScript expression) until it is truthy, at most about two seconds.
-async fn wait_for(browser: &Browser, expression: &str) -> bool {
-    for _ in 0..40 {
-        if browser.eval(&format!("return !!({expression});")).await == json!(true) {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_docs_render_in_chromium_are_accessible_and_csp_blocks_inline_script() {

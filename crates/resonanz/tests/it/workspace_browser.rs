@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use resonanz_testkit::browser::fantoccini::Locator;
 use resonanz_testkit::browser::fantoccini::key::Key;
-use resonanz_testkit::browser::{Browser, axe_check, serious_or_critical};
+use resonanz_testkit::browser::{Browser, assert_accessible, wait_for};
 use resonanz_testkit::mail::RawMail;
 use resonanz_testkit::{Db, db_test};
 use serde_json::json;
@@ -19,17 +19,6 @@ const ADMIN: &str = "katrin.vogel@resonanz.example";
 /// A demo agent of the team "Kinder & Familie" (see demo_data.rs).
 const PASSWORD: &str = "resonanz-demo";
 
-/// Polls a JavaScript expression until it is truthy (at most ~10 s: live updates, page loads).
-async fn wait_for(browser: &Browser, expression: &str) -> bool {
-    for _ in 0..200 {
-        if browser.eval(&format!("return !!({expression});")).await == json!(true) {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
-}
-
 async fn login(browser: &Browser, base: &str, email: &str) {
     browser.goto(&format!("{base}/login")).await;
     browser.find(Locator::Id("email")).await.unwrap().send_keys(email).await.unwrap();
@@ -39,16 +28,6 @@ async fn login(browser: &Browser, base: &str, email: &str) {
         let page = browser.eval("return location.href + ' ' + document.body.innerText;").await;
         panic!("signing in as {email} failed: {page}");
     }
-}
-
-async fn assert_accessible(browser: &Browser, page: &str) {
-    let violations = axe_check(browser).await;
-    let serious = serious_or_critical(&violations);
-    assert!(
-        serious.is_empty(),
-        "{page}: serious or critical accessibility violations:\n{}",
-        serious.iter().map(|v| v.to_string()).collect::<String>()
-    );
 }
 
 async fn post_mail(base: &str, token: &str, raw: Vec<u8>) {
