@@ -43,6 +43,10 @@ pub struct Core {
     pub settings: CoreSettings,
     /// Routing rules compiled once per change (per process; the rules themselves are stored).
     pub(crate) rule_cache: crate::routing::SharedRuleCache,
+    /// Business calendars compiled from their stored JSON, by that JSON.
+    pub(crate) calendar_cache: std::sync::Arc<
+        std::sync::Mutex<std::collections::HashMap<String, Option<resonanz_calendar::BusinessCalendar>>>,
+    >,
 }
 
 /// A page of a list with the cursor of the next page.
@@ -197,7 +201,7 @@ pub const MAX_BODY_CHARS: usize = 200_000;
 
 impl Core {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: CoreSettings) -> Self {
-        Self { store, clock, settings, rule_cache: Default::default() }
+        Self { store, clock, settings, rule_cache: Default::default(), calendar_cache: Default::default() }
     }
 
     pub async fn list_cases(&self, mut filter: CaseFilter) -> CoreResult<Page<Case>> {

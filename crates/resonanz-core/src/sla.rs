@@ -171,8 +171,6 @@ pub struct SlaContext {
     pub policies: Vec<SlaPolicy>,
     pub team_calendars: HashMap<TeamId, BusinessCalendar>,
     pub default_calendar: BusinessCalendar,
-    /// Around the clock, for the safeguarding deadline.
-    pub always: BusinessCalendar,
 }
 
 /// How long before the safeguarding deadline its warning comes.
@@ -341,13 +339,6 @@ pub fn evaluate(ctx: &SlaContext, case: &mut Case, now: Timestamp) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
-}
-
-/// Parses a stored calendar; a broken one falls back to `fallback` (and the caller logs it).
-pub fn compile_calendar(raw: Option<&str>, fallback: &BusinessCalendar) -> Result<BusinessCalendar, String> {
-    let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else { return Ok(fallback.clone()) };
-    let spec: CalendarSpec = serde_json::from_str(raw).map_err(|e| format!("calendar is not valid JSON: {e}"))?;
-    spec.compile().map_err(|e| e.to_string())
 }
 
 /// What a person sends to create or change a policy.

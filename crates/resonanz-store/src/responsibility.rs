@@ -91,10 +91,6 @@ pub(crate) async fn routing_rules(conn: &mut AnyConnection) -> CoreResult<Vec<Ro
     Ok(out)
 }
 
-pub(crate) async fn routing_rule(conn: &mut AnyConnection, id: RoutingRuleId) -> CoreResult<Option<RoutingRule>> {
-    Ok(routing_rules(conn).await?.into_iter().find(|r| r.id == id))
-}
-
 pub(crate) async fn upsert_routing_rule(conn: &mut AnyConnection, r: &RoutingRule, insert: bool) -> CoreResult<()> {
     let sql = if insert {
         format!(

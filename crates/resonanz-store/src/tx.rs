@@ -41,6 +41,12 @@ pub(crate) struct SqlTx {
     pending_blobs: Vec<(String, Vec<u8>)>,
     pending_attachments: Vec<Attachment>,
     pending_search: Vec<Vec<Val>>,
+    /// Configuration read once per transaction: a batch of mails evaluates the same rules,
+    /// policies and settings for every mail, and nothing but this transaction can change them while
+    /// it holds the write head. Writes through this transaction refresh them.
+    cached_rules: Option<Vec<RoutingRule>>,
+    cached_policies: Option<Vec<SlaPolicy>>,
+    cached_settings: std::collections::HashMap<String, Option<String>>,
 }
 
 /// A value bound into a buffered multi-row insert.
@@ -69,6 +75,9 @@ impl SqlStore {
             pending_blobs: Vec::new(),
             pending_attachments: Vec::new(),
             pending_search: Vec::new(),
+            cached_rules: None,
+            cached_policies: None,
+            cached_settings: std::collections::HashMap::new(),
             tx,
             backend: self.backend,
         })
@@ -732,6 +741,7 @@ impl Tx for SqlTx {
         crate::assist::upsert_auto_reply_rule(&mut self.tx, r).await
     }
     async fn set_setting(&mut self, key: &str, value: &str, at: resonanz_core::Timestamp) -> CoreResult<()> {
+        self.cached_settings.remove(key);
         crate::assist::set_setting(&mut self.tx, key, value, at).await
     }
     async fn count_outbound(&mut self, case: CaseId) -> CoreResult<i64> {
@@ -748,42 +758,64 @@ impl Tx for SqlTx {
         found.iter().map(rows::outbox).collect::<Result<_, _>>().map_err(db_err)
     }
     async fn setting(&mut self, key: &str) -> CoreResult<Option<String>> {
-        crate::assist::setting(&mut self.tx, key).await
+        if let Some(v) = self.cached_settings.get(key) {
+            return Ok(v.clone());
+        }
+        let v = crate::assist::setting(&mut self.tx, key).await?;
+        self.cached_settings.insert(key.to_string(), v.clone());
+        Ok(v)
     }
     async fn open_cases_after(&mut self, after: Option<CaseId>, limit: u32) -> CoreResult<Vec<Case>> {
         crate::responsibility::open_cases_after(&mut self.tx, after, limit).await
     }
     async fn routing_rules(&mut self) -> CoreResult<Vec<RoutingRule>> {
-        crate::responsibility::routing_rules(&mut self.tx).await
+        if let Some(r) = &self.cached_rules {
+            return Ok(r.clone());
+        }
+        let r = crate::responsibility::routing_rules(&mut self.tx).await?;
+        self.cached_rules = Some(r.clone());
+        Ok(r)
     }
     async fn routing_rule(&mut self, id: RoutingRuleId) -> CoreResult<Option<RoutingRule>> {
-        crate::responsibility::routing_rule(&mut self.tx, id).await
+        Ok(self.routing_rules().await?.into_iter().find(|r| r.id == id))
     }
     async fn insert_routing_rule(&mut self, rule: &RoutingRule) -> CoreResult<()> {
+        self.cached_rules = None;
         crate::responsibility::upsert_routing_rule(&mut self.tx, rule, true).await
     }
     async fn update_routing_rule(&mut self, rule: &RoutingRule) -> CoreResult<()> {
+        self.cached_rules = None;
         crate::responsibility::upsert_routing_rule(&mut self.tx, rule, false).await
     }
     async fn delete_routing_rule(&mut self, id: RoutingRuleId) -> CoreResult<()> {
+        self.cached_rules = None;
         crate::responsibility::delete_by_id(&mut self.tx, "routing_rules", id.to_string()).await
     }
     async fn record_rule_error(&mut self, id: RoutingRuleId, error: &str, at: Timestamp) -> CoreResult<()> {
+        self.cached_rules = None;
         crate::responsibility::record_rule_error(&mut self.tx, id, error, at).await
     }
     async fn sla_policies(&mut self) -> CoreResult<Vec<SlaPolicy>> {
-        crate::responsibility::sla_policies(&mut self.tx).await
+        if let Some(p) = &self.cached_policies {
+            return Ok(p.clone());
+        }
+        let p = crate::responsibility::sla_policies(&mut self.tx).await?;
+        self.cached_policies = Some(p.clone());
+        Ok(p)
     }
     async fn sla_policy(&mut self, id: SlaPolicyId) -> CoreResult<Option<SlaPolicy>> {
-        Ok(crate::responsibility::sla_policies(&mut self.tx).await?.into_iter().find(|p| p.id == id))
+        Ok(self.sla_policies().await?.into_iter().find(|p| p.id == id))
     }
     async fn insert_sla_policy(&mut self, policy: &SlaPolicy) -> CoreResult<()> {
+        self.cached_policies = None;
         crate::responsibility::upsert_sla_policy(&mut self.tx, policy, true).await
     }
     async fn update_sla_policy(&mut self, policy: &SlaPolicy) -> CoreResult<()> {
+        self.cached_policies = None;
         crate::responsibility::upsert_sla_policy(&mut self.tx, policy, false).await
     }
     async fn delete_sla_policy(&mut self, id: SlaPolicyId) -> CoreResult<()> {
+        self.cached_policies = None;
         crate::responsibility::delete_by_id(&mut self.tx, "sla_policies", id.to_string()).await
     }
     async fn update_team(&mut self, team: &Team) -> CoreResult<()> {

@@ -1335,14 +1335,10 @@ async fn sla_run(db: &DbArgs, open_cases: u64) -> anyhow::Result<()> {
     let mut cases = all_open_cases(&core).await?;
     let read_secs = t.elapsed().as_secs_f64();
     let build_ctx = |policies: Vec<resonanz_core::sla::SlaPolicy>| -> anyhow::Result<SlaContext> {
-        let mut always = default_calendar_spec(core.settings.time_zone.name());
-        always.hours = "Mo-So 00:00-24:00".into();
-        always.holidays = false;
         Ok(SlaContext {
             policies,
             team_calendars: std::collections::HashMap::from([(teams[3], team_spec.compile()?)]),
             default_calendar: closed.compile()?,
-            always: always.compile()?,
         })
     };
     let policies = core.sla_policies().await?;

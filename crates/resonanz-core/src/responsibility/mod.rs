@@ -234,12 +234,7 @@ impl Core {
         {
             team_calendars.insert(t, self.calendar_from(team.calendar.as_deref(), Some(&default_calendar)));
         }
-        Ok(SlaContext {
-            policies,
-            team_calendars,
-            default_calendar,
-            always: resonanz_calendar::BusinessCalendar::always(self.settings.time_zone),
-        })
+        Ok(SlaContext { policies, team_calendars, default_calendar })
     }
 
     /// A calendar from its stored JSON; a broken or missing one falls back to `fallback` (or the
@@ -249,19 +244,44 @@ impl Core {
         raw: Option<&str>,
         fallback: Option<&resonanz_calendar::BusinessCalendar>,
     ) -> resonanz_calendar::BusinessCalendar {
-        let builtin = || {
-            crate::sla::default_calendar_spec(self.settings.time_zone.name())
-                .compile()
-                .unwrap_or_else(|_| resonanz_calendar::BusinessCalendar::always(self.settings.time_zone))
+        let fallback = || {
+            fallback.cloned().unwrap_or_else(|| {
+                let spec = crate::sla::default_calendar_spec(self.settings.time_zone.name());
+                let raw = serde_json::to_string(&spec).unwrap_or_default();
+                self.compiled_calendar(&raw)
+                    .unwrap_or_else(|| resonanz_calendar::BusinessCalendar::always(self.settings.time_zone))
+            })
         };
-        let fallback = fallback.cloned().unwrap_or_else(builtin);
-        match crate::sla::compile_calendar(raw, &fallback) {
-            Ok(c) => c,
+        match raw.map(str::trim).filter(|r| !r.is_empty()) {
+            Some(r) => self.compiled_calendar(r).unwrap_or_else(fallback),
+            None => fallback(),
+        }
+    }
+
+    /// A stored calendar compiled once per process and shared (clones share the calendar's caches
+    /// of closed days), so saving a case does not parse and rebuild it; `None` when it does not
+    /// compile (logged once).
+    fn compiled_calendar(&self, raw: &str) -> Option<resonanz_calendar::BusinessCalendar> {
+        let mut cache = self.calendar_cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = cache.get(raw) {
+            return c.clone();
+        }
+        let compiled = serde_json::from_str::<resonanz_calendar::CalendarSpec>(raw)
+            .map_err(|e| format!("calendar is not valid JSON: {e}"))
+            .and_then(|spec| spec.compile().map_err(|e| e.to_string()));
+        let c = match compiled {
+            Ok(c) => Some(c),
             Err(e) => {
                 tracing_free_log(&format!("calendar ignored: {e}"));
-                fallback
+                None
             }
+        };
+        // Calendars are few; a long-running process that saw many edits starts afresh.
+        if cache.len() > 256 {
+            cache.clear();
         }
+        cache.insert(raw.to_string(), c.clone());
+        c
     }
 }
 
