@@ -24,7 +24,7 @@ use crate::outbound::{Mailbox, OutboxEntry};
 use crate::quarantine::QuarantineEntry;
 use crate::responsibility::{AssignmentRecord, Escalation, FollowUp, Survey};
 use crate::routing::RoutingRule;
-use crate::sla::SlaPolicy;
+use crate::sla::{SlaPolicy, SlaRow};
 use crate::textblocks::TextBlock;
 use crate::user::{ApiToken, Team, User};
 use crate::workspace::{Handover, Notification, Presence, SavedView};
@@ -307,6 +307,17 @@ pub trait Tx: Send {
     async fn insert_notification(&mut self, notification: &Notification) -> CoreResult<()>;
 
     async fn upsert_analysis(&mut self, analysis: &MessageAnalysis) -> CoreResult<()>;
+    /// Queues the analysis of a new inbound message: its pending row and its job. Both are
+    /// written at commit in multi-row statements with the other buffered rows (every statement is
+    /// a round trip, and ingest stores thousands of mails a minute); `message_analysis` sees the
+    /// pending row before then.
+    async fn queue_analysis(&mut self, pending: MessageAnalysis, job: NewJob) -> CoreResult<()>;
+    /// Looks up many Message-IDs and e-mail addresses at once, so that a batch's lookups that find
+    /// nothing (most of them: new mail from new people) need no statement each: afterwards
+    /// `message_by_header`, `case_by_headers` and `identity` answer "none" from memory for the
+    /// values found absent, until this transaction stores one of them. Writers are serialised, so
+    /// nothing else can store one meanwhile.
+    async fn prefetch_absent(&mut self, message_id_headers: &[String], emails: &[String]) -> CoreResult<()>;
     async fn message_analysis(&mut self, id: MessageId) -> CoreResult<Option<MessageAnalysis>>;
     async fn insert_suggestion(&mut self, suggestion: &Suggestion) -> CoreResult<()>;
     async fn update_suggestion(&mut self, suggestion: &Suggestion) -> CoreResult<()>;
@@ -325,8 +336,11 @@ pub trait Tx: Send {
     async fn unsent_outbox(&mut self, case: CaseId) -> CoreResult<Vec<OutboxEntry>>;
 
     async fn setting(&mut self, key: &str) -> CoreResult<Option<String>>;
-    /// Open cases after `after` in id order (SLA recompute reads them inside its transaction).
-    async fn open_cases_after(&mut self, after: Option<CaseId>, limit: u32) -> CoreResult<Vec<Case>>;
+    /// The SLA rows of open cases after `after` in id order (the recompute reads them inside its
+    /// transaction).
+    async fn open_case_slas_after(&mut self, after: Option<CaseId>, limit: u32) -> CoreResult<Vec<SlaRow>>;
+    /// Writes the SLA columns of these cases and nothing else, in a few multi-row statements.
+    async fn update_case_slas(&mut self, rows: &[SlaRow]) -> CoreResult<()>;
     async fn routing_rules(&mut self) -> CoreResult<Vec<RoutingRule>>;
     async fn routing_rule(&mut self, id: RoutingRuleId) -> CoreResult<Option<RoutingRule>>;
     async fn insert_routing_rule(&mut self, rule: &RoutingRule) -> CoreResult<()>;

@@ -14,6 +14,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::db_err;
 use crate::rows::{R, decode_err, micros, opt_micros, opt_time, opt_uuid, time, uuid};
+use crate::tx::Val;
 
 fn map_all<T>(rows: Vec<AnyRow>, f: fn(&AnyRow) -> R<T>) -> CoreResult<Vec<T>> {
     rows.iter().map(f).collect::<Result<_, _>>().map_err(db_err)
@@ -33,7 +34,7 @@ fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }
 
-const ANALYSIS_COLS: &str = "message_id, case_id, status, attempts, error, result, categories, corrected, model_version, \
+pub(crate) const ANALYSIS_COLS: &str = "message_id, case_id, status, attempts, error, result, categories, corrected, model_version, \
     created_at, updated_at";
 
 fn analysis(row: &AnyRow) -> R<MessageAnalysis> {
@@ -120,24 +121,32 @@ pub(crate) async fn case_analyses(conn: &mut AnyConnection, case: CaseId) -> Cor
     map_all(sqlx::query(&sql).bind(case.to_string()).fetch_all(&mut *conn).await.map_err(db_err)?, analysis)
 }
 
+/// An analysis's values in the order of [`ANALYSIS_COLS`].
+pub(crate) fn analysis_values(a: &MessageAnalysis) -> Vec<Val> {
+    vec![
+        Val::S(a.message_id.to_string()),
+        Val::S(a.case_id.to_string()),
+        Val::S(a.status.as_str().into()),
+        Val::I(i64::from(a.attempts)),
+        Val::OptS(a.error.clone()),
+        Val::OptS(a.result.as_ref().map(to_json)),
+        Val::S(to_json(&a.categories)),
+        Val::OptS(a.corrected.as_ref().map(to_json)),
+        Val::OptS(a.model_version.clone()),
+        Val::I(micros(a.created_at)),
+        Val::I(micros(a.updated_at)),
+    ]
+}
+
 pub(crate) async fn upsert_analysis(conn: &mut AnyConnection, a: &MessageAnalysis) -> CoreResult<()> {
     let sql = format!(
         "INSERT INTO message_analyses ({ANALYSIS_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
          ON CONFLICT (message_id) DO UPDATE SET status = $3, attempts = $4, error = $5, result = $6, categories = $7, \
          corrected = $8, model_version = $9, updated_at = $11"
     );
-    sqlx::query(&sql)
-        .bind(a.message_id.to_string())
-        .bind(a.case_id.to_string())
-        .bind(a.status.as_str())
-        .bind(i64::from(a.attempts))
-        .bind(a.error.clone())
-        .bind(a.result.as_ref().map(to_json))
-        .bind(to_json(&a.categories))
-        .bind(a.corrected.as_ref().map(to_json))
-        .bind(a.model_version.clone())
-        .bind(micros(a.created_at))
-        .bind(micros(a.updated_at))
+    analysis_values(a)
+        .into_iter()
+        .fold(sqlx::query(&sql), Val::bind)
         .execute(&mut *conn)
         .await
         .map_err(db_err)

@@ -561,6 +561,17 @@ pub(crate) async fn open_cases_after(
     map_all(rows, rows::case)
 }
 
+pub(crate) async fn open_case_slas_after(
+    conn: &mut AnyConnection,
+    after: Option<CaseId>,
+    limit: u32,
+) -> CoreResult<Vec<resonanz_core::sla::SlaRow>> {
+    let after = after.map(|a| a.to_string()).unwrap_or_default();
+    let sql = format!("SELECT {} FROM cases WHERE {OPEN} AND id > $1 ORDER BY id LIMIT $2", rows::SLA_ROW_COLS);
+    let rows = sqlx::query(&sql).bind(after).bind(i64::from(limit)).fetch_all(conn).await.map_err(db_err)?;
+    map_all(rows, rows::sla_row)
+}
+
 pub(crate) async fn watch_cases(
     conn: &mut AnyConnection,
     unowned_before: Timestamp,

@@ -162,7 +162,6 @@ pub(crate) fn bind_case<'q>(
 
 pub(crate) fn case(row: &AnyRow) -> R<Case> {
     let status: String = row.try_get("status")?;
-    let sla_state: String = row.try_get("sla_state")?;
     Ok(Case {
         id: CaseId(uuid(row, "id")?),
         number: row.try_get("number")?,
@@ -185,24 +184,51 @@ pub(crate) fn case(row: &AnyRow) -> R<Case> {
         categories: json_list(row, "categories")?,
         safeguarding: row.try_get::<i64, _>("safeguarding")? != 0,
         safeguarding_due_at: opt_time(row, "sla_due_at")?,
-        sla: resonanz_core::sla::CaseSla {
-            policy_id: opt_uuid(row, "sla_policy_id")?.map(resonanz_core::ids::SlaPolicyId),
-            started_at: opt_time(row, "sla_started_at")?,
-            first_response_due: opt_time(row, "first_response_due_at")?,
-            first_responded_at: opt_time(row, "first_responded_at")?,
-            resolution_due: opt_time(row, "resolution_due_at")?,
-            resolved_at: opt_time(row, "resolved_at")?,
-            paused_at: opt_time(row, "sla_paused_at")?,
-            paused_secs: row.try_get("sla_paused_secs")?,
-            state: resonanz_core::sla::SlaState::parse(&sla_state)
-                .ok_or_else(|| decode_err("sla_state", sla_state.clone()))?,
-            next_check_at: opt_time(row, "sla_next_check_at")?,
-        },
+        sla: case_sla(row)?,
         escalated_at: opt_time(row, "escalated_at")?,
         escalation_ack_at: opt_time(row, "escalation_ack_at")?,
         escalation_ack_by: opt_uuid(row, "escalation_ack_by")?.map(UserId),
         snoozed_until: opt_time(row, "snoozed_until")?,
         watch_flagged_at: opt_time(row, "watch_flagged_at")?,
+    })
+}
+
+/// A case's SLA clock, from the columns [`SLA_ROW_COLS`] names.
+fn case_sla(row: &AnyRow) -> R<resonanz_core::sla::CaseSla> {
+    let sla_state: String = row.try_get("sla_state")?;
+    Ok(resonanz_core::sla::CaseSla {
+        policy_id: opt_uuid(row, "sla_policy_id")?.map(SlaPolicyId),
+        started_at: opt_time(row, "sla_started_at")?,
+        first_response_due: opt_time(row, "first_response_due_at")?,
+        first_responded_at: opt_time(row, "first_responded_at")?,
+        resolution_due: opt_time(row, "resolution_due_at")?,
+        resolved_at: opt_time(row, "resolved_at")?,
+        paused_at: opt_time(row, "sla_paused_at")?,
+        paused_secs: row.try_get("sla_paused_secs")?,
+        state: resonanz_core::sla::SlaState::parse(&sla_state)
+            .ok_or_else(|| decode_err("sla_state", sla_state.clone()))?,
+        next_check_at: opt_time(row, "sla_next_check_at")?,
+    })
+}
+
+/// The columns of a case the SLA recompute reads: [`SLA_CLOCK_COLS`] and what they depend on.
+pub(crate) const SLA_ROW_COLS: &str = "id, team_id, priority, categories, created_at, sla_due_at, sla_policy_id, \
+    sla_started_at, first_response_due_at, first_responded_at, resolution_due_at, resolved_at, sla_paused_at, \
+    sla_paused_secs, sla_state, sla_next_check_at";
+
+/// The columns of a case's SLA clock, in the order `Tx::update_case_slas` binds them: the run of
+/// [`CASE_WRITE_COLS`] from `sla_policy_id` to `sla_next_check_at`.
+pub(crate) const SLA_CLOCK_COLS: &[&str] = CASE_WRITE_COLS.split_at(22).1.split_at(10).0;
+
+pub(crate) fn sla_row(row: &AnyRow) -> R<resonanz_core::sla::SlaRow> {
+    Ok(resonanz_core::sla::SlaRow {
+        case_id: CaseId(uuid(row, "id")?),
+        team_id: opt_uuid(row, "team_id")?.map(TeamId),
+        priority: Priority::from_rank(row.try_get("priority")?),
+        categories: json_list(row, "categories")?,
+        created_at: time(row, "created_at")?,
+        safeguarding_due_at: opt_time(row, "sla_due_at")?,
+        sla: case_sla(row)?,
     })
 }
 
@@ -421,4 +447,17 @@ pub(crate) fn audit(row: &AnyRow) -> R<AuditEvent> {
         prev_hash: row.try_get("prev_hash")?,
         hash: row.try_get("hash")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_sla_clock_columns_are_the_run_from_policy_to_next_check() {
+        assert_eq!(super::SLA_CLOCK_COLS.first(), Some(&"sla_policy_id"));
+        assert_eq!(super::SLA_CLOCK_COLS.last(), Some(&"sla_next_check_at"));
+        assert_eq!(super::SLA_CLOCK_COLS.len(), 10);
+        for c in super::SLA_CLOCK_COLS {
+            assert!(super::SLA_ROW_COLS.contains(c), "{c} is read too");
+        }
+    }
 }

@@ -18,7 +18,7 @@ use resonanz_core::outbound::{Mailbox, OutboxEntry};
 use resonanz_core::quarantine::QuarantineEntry;
 use resonanz_core::responsibility::{AssignmentRecord, Escalation, FollowUp, Survey};
 use resonanz_core::routing::RoutingRule;
-use resonanz_core::sla::SlaPolicy;
+use resonanz_core::sla::{SlaPolicy, SlaRow};
 use resonanz_core::store::{Backend, Tx};
 use resonanz_core::user::{ApiToken, Team, User};
 use resonanz_core::workspace::Handover;
@@ -41,6 +41,13 @@ pub(crate) struct SqlTx {
     pending_blobs: Vec<(String, Vec<u8>)>,
     pending_attachments: Vec<Attachment>,
     pending_search: Vec<Vec<Val>>,
+    /// New messages' pending analyses and their jobs (see `Tx::queue_analysis`).
+    pending_analyses: Vec<MessageAnalysis>,
+    pending_jobs: Vec<NewJob>,
+    /// Message-IDs and e-mail addresses `prefetch_absent` found nowhere, until this transaction
+    /// stores one: their lookups answer "none" without a statement.
+    absent_headers: std::collections::HashSet<String>,
+    absent_emails: std::collections::HashSet<String>,
     /// Configuration read once per transaction: a batch of mails evaluates the same rules,
     /// policies and settings for every mail, and nothing but this transaction can change them while
     /// it holds the write head. Writes through this transaction refresh them.
@@ -54,7 +61,42 @@ pub(crate) enum Val {
     S(String),
     OptS(Option<String>),
     I(i64),
+    OptI(Option<i64>),
     B(Vec<u8>),
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
+
+impl Val {
+    pub(crate) fn bind(q: AnyQuery<'_>, v: Val) -> AnyQuery<'_> {
+        match v {
+            Val::S(s) => q.bind(s),
+            Val::OptS(s) => q.bind(s),
+            Val::I(i) => q.bind(i),
+            Val::OptI(i) => q.bind(i),
+            Val::B(b) => q.bind(b),
+        }
+    }
+}
+
+/// A new job's values for `INSERT INTO jobs ({JOB_INSERT_COLS})`.
+const JOB_INSERT_COLS: &str =
+    "id, name, queue, payload, priority, idempotency_key, state, attempts, max_attempts, run_at, created_at";
+
+fn job_values(j: &NewJob) -> Vec<Val> {
+    vec![
+        Val::S(j.id.to_string()),
+        Val::S(j.name.clone()),
+        Val::S(j.queue.clone()),
+        Val::S(j.payload.clone()),
+        Val::I(i64::from(j.priority)),
+        Val::OptS(j.idempotency_key.clone()),
+        Val::S("queued".into()),
+        Val::I(0),
+        Val::I(i64::from(j.max_attempts)),
+        Val::I(micros(j.run_at)),
+        Val::I(micros(j.run_at)),
+    ]
 }
 
 impl SqlStore {
@@ -75,6 +117,10 @@ impl SqlStore {
             pending_blobs: Vec::new(),
             pending_attachments: Vec::new(),
             pending_search: Vec::new(),
+            pending_analyses: Vec::new(),
+            pending_jobs: Vec::new(),
+            absent_headers: Default::default(),
+            absent_emails: Default::default(),
             cached_rules: None,
             cached_policies: None,
             cached_settings: std::collections::HashMap::new(),
@@ -85,9 +131,10 @@ impl SqlStore {
 }
 
 impl SqlTx {
-    /// Inserts `rows` with as few statements as the parameter limits allow. `row` renders the
+    /// Writes `rows` as `{prefix} VALUES (…), (…) {suffix}` with as few statements as the parameter
+    /// limits allow (an `INSERT`, or an `UPDATE` from a table of values). `row` renders the
     /// placeholders of one row from its parameter numbers.
-    async fn insert_rows(
+    async fn write_rows(
         &mut self,
         prefix: &str,
         suffix: &str,
@@ -103,24 +150,22 @@ impl SqlTx {
             let mut placeholders = Vec::with_capacity(chunk.len());
             let mut n = 0;
             for _ in &chunk {
+                // SQLite: anonymous `?` in order. It looks up a numbered parameter's name by a
+                // linear scan, and sqlx asks for every parameter's name, so `$n` costs quadratic
+                // time in the parameters of a statement (10 % of an SLA recompute's time).
                 let ps: Vec<String> = (0..width)
                     .map(|_| {
                         n += 1;
-                        format!("${n}")
+                        match self.backend {
+                            Backend::Sqlite => "?".to_string(),
+                            Backend::Postgres => format!("${n}"),
+                        }
                     })
                     .collect();
                 placeholders.push(row(&ps));
             }
             let sql = format!("{prefix} VALUES {} {suffix}", placeholders.join(", "));
-            let mut q = sqlx::query(&sql);
-            for v in chunk.into_iter().flatten() {
-                q = match v {
-                    Val::S(s) => q.bind(s),
-                    Val::OptS(s) => q.bind(s),
-                    Val::I(i) => q.bind(i),
-                    Val::B(b) => q.bind(b),
-                };
-            }
+            let q = chunk.into_iter().flatten().fold(sqlx::query(&sql), Val::bind);
             q.execute(&mut *self.tx).await.map_err(db_err)?;
         }
         Ok(())
@@ -135,7 +180,7 @@ impl SqlTx {
             .map(|(sha, data)| vec![Val::S(sha), Val::I(data.len() as i64), Val::B(data)])
             .collect();
         // Stored once by hash: bytes stored before are left as they are.
-        self.insert_rows("INSERT INTO blobs (sha256, size, data)", "ON CONFLICT DO NOTHING", blobs, |p| {
+        self.write_rows("INSERT INTO blobs (sha256, size, data)", "ON CONFLICT DO NOTHING", blobs, |p| {
             format!("({})", p.join(", "))
         })
         .await?;
@@ -154,16 +199,24 @@ impl SqlTx {
                 ]
             })
             .collect();
-        self.insert_rows(
+        self.write_rows(
             "INSERT INTO attachments (id, message_id, filename, content_type, size, sha256, content_id, inline)",
             "",
             attachments,
             |p| format!("({})", p.join(", ")),
         )
         .await?;
+        let analyses: Vec<Vec<Val>> =
+            std::mem::take(&mut self.pending_analyses).iter().map(crate::assist::analysis_values).collect();
+        let sql = format!("INSERT INTO message_analyses ({})", crate::assist::ANALYSIS_COLS);
+        self.write_rows(&sql, "ON CONFLICT (message_id) DO NOTHING", analyses, |p| format!("({})", p.join(", ")))
+            .await?;
+        let jobs: Vec<Vec<Val>> = std::mem::take(&mut self.pending_jobs).iter().map(job_values).collect();
+        let sql = format!("INSERT INTO jobs ({JOB_INSERT_COLS})");
+        self.write_rows(&sql, "ON CONFLICT DO NOTHING", jobs, |p| format!("({})", p.join(", "))).await?;
         let search = std::mem::take(&mut self.pending_search);
         let backend = self.backend;
-        self.insert_rows(dialect::insert_search_prefix(backend), "", search, |p| dialect::search_row(backend, p))
+        self.write_rows(dialect::insert_search_prefix(backend), "", search, |p| dialect::search_row(backend, p))
             .await?;
         let audit: Vec<Vec<Val>> = std::mem::take(&mut self.pending_audit)
             .into_iter()
@@ -182,7 +235,7 @@ impl SqlTx {
                 ]
             })
             .collect();
-        self.insert_rows(
+        self.write_rows(
             "INSERT INTO audit_log (seq, actor, action, subject_type, subject_id, before_json, after_json, at, prev_hash, hash)",
             "",
             audit,
@@ -243,23 +296,53 @@ impl Tx for SqlTx {
     }
 
     async fn enqueue_job(&mut self, j: &NewJob) -> CoreResult<bool> {
-        let r = sqlx::query(
-            "INSERT INTO jobs (id, name, queue, payload, priority, idempotency_key, state, attempts, max_attempts, run_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8, $9) ON CONFLICT DO NOTHING",
-        )
-        .bind(j.id.to_string())
-        .bind(j.name.clone())
-        .bind(j.queue.clone())
-        .bind(j.payload.clone())
-        .bind(j.priority as i64)
-        .bind(j.idempotency_key.clone())
-        .bind(j.max_attempts as i64)
-        .bind(micros(j.run_at))
-        .bind(micros(j.run_at))
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db_err)?;
+        let sql = format!(
+            "INSERT INTO jobs ({JOB_INSERT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             ON CONFLICT DO NOTHING"
+        );
+        let r = job_values(j)
+            .into_iter()
+            .fold(sqlx::query(&sql), Val::bind)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
         Ok(r.rows_affected() > 0)
+    }
+
+    async fn prefetch_absent(&mut self, headers: &[String], emails: &[String]) -> CoreResult<()> {
+        let lookups = [
+            ("SELECT message_id_header AS v FROM messages WHERE message_id_header IN", headers, true),
+            ("SELECT value AS v FROM identities WHERE kind = 'email' AND value IN", emails, false),
+        ];
+        for (select, values, is_header) in lookups {
+            for chunk in values.chunks(500) {
+                let ps: Vec<String> = (1..=chunk.len())
+                    .map(|n| match self.backend {
+                        Backend::Sqlite => "?".to_string(),
+                        Backend::Postgres => format!("${n}"),
+                    })
+                    .collect();
+                let sql = format!("{select} ({})", ps.join(", "));
+                let q = chunk.iter().fold(sqlx::query(&sql), |q, v| q.bind(v.clone()));
+                let found: std::collections::HashSet<String> = q
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(db_err)?
+                    .iter()
+                    .map(|r| r.try_get::<String, _>("v"))
+                    .collect::<Result<_, _>>()
+                    .map_err(db_err)?;
+                let absent = chunk.iter().filter(|v| !found.contains(*v)).cloned();
+                if is_header { self.absent_headers.extend(absent) } else { self.absent_emails.extend(absent) }
+            }
+        }
+        Ok(())
+    }
+
+    async fn queue_analysis(&mut self, pending: MessageAnalysis, job: NewJob) -> CoreResult<()> {
+        self.pending_analyses.push(pending);
+        self.pending_jobs.push(job);
+        Ok(())
     }
 
     async fn put_blob(&mut self, sha256: &str, data: &[u8]) -> CoreResult<()> {
@@ -270,13 +353,16 @@ impl Tx for SqlTx {
     }
 
     async fn message_by_header(&mut self, header: &str) -> CoreResult<Option<Message>> {
+        if self.absent_headers.contains(header) {
+            return Ok(None);
+        }
         let sql = format!("SELECT {} FROM messages WHERE message_id_header = $1", rows::MESSAGE_COLS);
         one!(self, &sql, rows::message, header.to_string())
     }
 
     async fn case_by_headers(&mut self, headers: &[String]) -> CoreResult<Option<CaseId>> {
         // Tried one by one, newest reference first; each lookup is a unique-index probe.
-        for h in headers {
+        for h in headers.iter().filter(|h| !self.absent_headers.contains(*h)) {
             let row = sqlx::query("SELECT case_id FROM messages WHERE message_id_header = $1")
                 .bind(h.clone())
                 .fetch_optional(&mut *self.tx)
@@ -318,11 +404,17 @@ impl Tx for SqlTx {
     }
 
     async fn identity(&mut self, kind: IdentityKind, value: &str) -> CoreResult<Option<Identity>> {
+        if kind == IdentityKind::Email && self.absent_emails.contains(value) {
+            return Ok(None);
+        }
         let sql = format!("SELECT {} FROM identities WHERE kind = $1 AND value = $2", rows::IDENTITY_COLS);
         one!(self, &sql, rows::identity, kind.as_str(), value.to_string())
     }
 
     async fn insert_identity(&mut self, i: &Identity) -> CoreResult<()> {
+        if i.kind == IdentityKind::Email {
+            self.absent_emails.remove(&i.value);
+        }
         exec!(
             self,
             "INSERT INTO identities (id, contact_id, kind, value, failing_since, failure_reason, created_at) \
@@ -390,6 +482,9 @@ impl Tx for SqlTx {
     }
 
     async fn insert_message(&mut self, m: &Message, search_document: &str) -> CoreResult<()> {
+        if let Some(h) = &m.message_id_header {
+            self.absent_headers.remove(h);
+        }
         exec!(
             self,
             "INSERT INTO messages (id, case_id, direction, author_kind, author_user_id, author_contact_id, message_id_header, \
@@ -708,6 +803,9 @@ impl Tx for SqlTx {
         crate::assist::upsert_analysis(&mut self.tx, a).await
     }
     async fn message_analysis(&mut self, id: MessageId) -> CoreResult<Option<MessageAnalysis>> {
+        if let Some(pending) = self.pending_analyses.iter().find(|a| a.message_id == id) {
+            return Ok(Some(pending.clone()));
+        }
         crate::assist::message_analysis(&mut self.tx, id).await
     }
     async fn insert_suggestion(&mut self, s: &Suggestion) -> CoreResult<()> {
@@ -765,8 +863,36 @@ impl Tx for SqlTx {
         self.cached_settings.insert(key.to_string(), v.clone());
         Ok(v)
     }
-    async fn open_cases_after(&mut self, after: Option<CaseId>, limit: u32) -> CoreResult<Vec<Case>> {
-        crate::responsibility::open_cases_after(&mut self.tx, after, limit).await
+    async fn open_case_slas_after(&mut self, after: Option<CaseId>, limit: u32) -> CoreResult<Vec<SlaRow>> {
+        crate::responsibility::open_case_slas_after(&mut self.tx, after, limit).await
+    }
+
+    async fn update_case_slas(&mut self, slas: &[SlaRow]) -> CoreResult<()> {
+        let values: Vec<Vec<Val>> = slas
+            .iter()
+            .map(|r| {
+                let s = &r.sla;
+                vec![
+                    Val::S(r.case_id.to_string()),
+                    Val::OptS(s.policy_id.map(|i| i.to_string())),
+                    Val::OptI(opt_micros(s.started_at)),
+                    Val::OptI(opt_micros(s.first_response_due)),
+                    Val::OptI(opt_micros(s.first_responded_at)),
+                    Val::OptI(opt_micros(s.resolution_due)),
+                    Val::OptI(opt_micros(s.resolved_at)),
+                    Val::OptI(opt_micros(s.paused_at)),
+                    Val::I(s.paused_secs),
+                    Val::S(s.state.as_str().into()),
+                    Val::OptI(opt_micros(s.next_check_at)),
+                ]
+            })
+            .collect();
+        // One `UPDATE … FROM` a table of values per chunk; both backends read the same SQL.
+        let names: Vec<String> = (0..rows::SLA_CLOCK_COLS.len()).map(|i| format!("c{i}")).collect();
+        let prefix = format!("WITH v(id, {}) AS (", names.join(", "));
+        let sets: Vec<String> = rows::SLA_CLOCK_COLS.iter().zip(&names).map(|(c, n)| format!("{c} = v.{n}")).collect();
+        let suffix = format!(") UPDATE cases SET {} FROM v WHERE cases.id = v.id", sets.join(", "));
+        self.write_rows(&prefix, &suffix, values, |p| format!("({})", p.join(", "))).await
     }
     async fn routing_rules(&mut self) -> CoreResult<Vec<RoutingRule>> {
         if let Some(r) = &self.cached_rules {

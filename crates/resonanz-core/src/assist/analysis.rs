@@ -21,9 +21,8 @@ const MAX_ANALYSED_CHARS: usize = 20_000;
 /// Queues the analysis of a freshly stored inbound message, in the ingest transaction.
 pub(crate) async fn queue(tx: &mut dyn Tx, message: &crate::message::Message) -> CoreResult<()> {
     let now = message.created_at;
-    tx.upsert_analysis(&MessageAnalysis::pending(message.id, message.case_id, now)).await?;
-    tx.enqueue_job(&NewJob::of(&AnalyzeMessage { message_id: message.id }, now)).await?;
-    Ok(())
+    let job = NewJob::of(&AnalyzeMessage { message_id: message.id }, now);
+    tx.queue_analysis(MessageAnalysis::pending(message.id, message.case_id, now), job).await
 }
 
 impl Core {

@@ -324,6 +324,32 @@ pub(crate) async fn save_case(
 
 /// What a change of SLA state means: an audit event; for a warning or a breach, notices to the
 /// owner (or the team lead) and an escalation to the configured level.
+/// The audit event of an SLA state change worth recording (`case.sla_warning`, `…_breached`,
+/// `…_met`, `…_paused`, `…_resumed`), if this is one.
+fn sla_transition_event(
+    case: CaseId,
+    was: SlaState,
+    sla: &crate::sla::CaseSla,
+    now: Timestamp,
+) -> Option<NewAuditEvent> {
+    let action = match sla.state {
+        is if is == was => return None,
+        SlaState::Warning => "case.sla_warning",
+        SlaState::Breached => "case.sla_breached",
+        SlaState::Met => "case.sla_met",
+        SlaState::Paused => "case.sla_paused",
+        SlaState::Ok if was == SlaState::Paused => "case.sla_resumed",
+        _ => return None,
+    };
+    Some(NewAuditEvent::new(&Actor::System, action, "case", case, now).before(serde_json::json!({"state": was})).after(
+        serde_json::json!({
+            "state": sla.state,
+            "first_response_due": sla.first_response_due,
+            "resolution_due": sla.resolution_due,
+        }),
+    ))
+}
+
 async fn sla_transition(
     core: &Core,
     tx: &mut dyn Tx,
@@ -332,27 +358,8 @@ async fn sla_transition(
     now: Timestamp,
 ) -> CoreResult<()> {
     let is = case.sla.state;
-    if was == is {
-        return Ok(());
-    }
-    let action = match is {
-        SlaState::Warning => "case.sla_warning",
-        SlaState::Breached => "case.sla_breached",
-        SlaState::Met => "case.sla_met",
-        SlaState::Paused => "case.sla_paused",
-        SlaState::Ok if was == SlaState::Paused => "case.sla_resumed",
-        _ => return Ok(()),
-    };
-    tx.append_audit(
-        NewAuditEvent::new(&Actor::System, action, "case", case.id, now)
-            .before(serde_json::json!({"state": was}))
-            .after(serde_json::json!({
-                "state": is,
-                "first_response_due": case.sla.first_response_due,
-                "resolution_due": case.sla.resolution_due,
-            })),
-    )
-    .await?;
+    let Some(event) = sla_transition_event(case.id, was, &case.sla, now) else { return Ok(()) };
+    tx.append_audit(event).await?;
     if !matches!(is, SlaState::Warning | SlaState::Breached) {
         return Ok(());
     }

@@ -9,6 +9,7 @@ use crate::audit::NewAuditEvent;
 use crate::error::CoreResult;
 use crate::notify::{Notice, notify};
 use crate::service::Core;
+use crate::sla::SlaState;
 use crate::user::{Actor, Role};
 
 use super::escalation::{EscalationSource, raise, team_lead};
@@ -224,6 +225,13 @@ impl Core {
 
     /// Recomputes the SLA state of every open case (after a policy or calendar changed), in
     /// batches of one transaction each. Returns how many cases were looked at.
+    ///
+    /// It reads only what the SLA depends on and writes only the SLA columns of the cases that
+    /// changed, a batch at a time. A case that turns to warning or breach is handed to the watcher
+    /// instead of being told and escalated here: its new due instants are stored with its old state
+    /// and a check due now, and the next tick (within a minute) makes the change with its notices and
+    /// escalation, exactly as when a due instant passes. A new policy on a large backlog thus costs
+    /// the person who saved it seconds, and the escalations it causes run in the background.
     pub async fn recompute_sla(&self) -> CoreResult<usize> {
         let now = self.clock.now();
         let mut after = None;
@@ -231,9 +239,9 @@ impl Core {
         loop {
             // Read inside the transaction: writers are serialised, so no edit slips in between.
             let mut tx = self.store.begin().await?;
-            let cases = tx.open_cases_after(after, 1000).await?;
-            let Some(last) = cases.last() else { return Ok(done) };
-            after = Some(last.id);
+            let rows = tx.open_case_slas_after(after, 1000).await?;
+            let Some(last) = rows.last() else { return Ok(done) };
+            after = Some(last.case_id);
             // One context per batch, with every team's calendar.
             let mut ctx = self.sla_context(&mut *tx, None).await?;
             for t in self.store.teams().await? {
@@ -242,27 +250,33 @@ impl Core {
                     ctx.team_calendars.insert(t.id, cal);
                 }
             }
-            for mut case in cases {
-                let before = case.clone();
-                // Re-pick the policy: it may be the policy that changed.
-                case.sla.policy_id = ctx.policy_for(&case).map(|p| p.id);
-                crate::sla::evaluate(&ctx, &mut case, now);
-                if case != before {
-                    if case.sla.state != before.sla.state {
-                        tx.append_audit(
-                            NewAuditEvent::new(&Actor::System, "case.sla_recomputed", "case", case.id, now)
-                                .before(serde_json::json!({"state": before.sla.state}))
-                                .after(serde_json::json!({"state": case.sla.state})),
-                        )
-                        .await?;
-                        // A warning or breach found here is told and escalated like one the
-                        // watcher finds: its next check has passed, so the watcher never would.
-                        super::sla_transition(self, &mut *tx, before.sla.state, &mut case, now).await?;
-                    }
-                    tx.update_case(&case).await?;
+            done += rows.len();
+            let mut changed = Vec::new();
+            for mut row in rows {
+                let was = row.sla.clone();
+                row.recompute(&ctx, now);
+                if row.sla == was {
+                    continue;
                 }
-                done += 1;
+                let is = row.sla.state;
+                if is != was.state {
+                    tx.append_audit(
+                        NewAuditEvent::new(&Actor::System, "case.sla_recomputed", "case", row.case_id, now)
+                            .before(serde_json::json!({"state": was.state}))
+                            .after(serde_json::json!({"state": is})),
+                    )
+                    .await?;
+                    if matches!(is, SlaState::Warning | SlaState::Breached) {
+                        // For the watcher: the new deadlines, the old state, a check due now.
+                        row.sla.state = was.state;
+                        row.sla.next_check_at = Some(now);
+                    } else if let Some(event) = super::sla_transition_event(row.case_id, was.state, &row.sla, now) {
+                        tx.append_audit(event).await?;
+                    }
+                }
+                changed.push(row);
             }
+            tx.update_case_slas(&changed).await?;
             tx.commit().await?;
         }
     }

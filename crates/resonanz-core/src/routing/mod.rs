@@ -17,7 +17,7 @@ use serde::Serialize;
 pub use assign::{AssignInput, Assignment, Availability, Candidate, DEFAULT_DISTRESSING_CAP, Skip, Skipped, choose};
 pub use rules::{
     CompiledRule, Condition, Conditions, DISTRESSING, FIELDS, Facts, NotifyTarget, Op, OwnerStrategy, RoutingRule,
-    RuleActions, RuleMatch, Trigger, combine, compile, is_distressing, matching,
+    RuleActions, RuleMatch, RuleSet, Trigger, combine, compile, is_distressing, matching,
 };
 
 use crate::audit::NewAuditEvent;
@@ -50,14 +50,14 @@ pub struct RuleInput {
 pub struct RuleCache {
     /// The stored rules the cache was compiled from.
     source: Vec<RoutingRule>,
-    compiled: Arc<Vec<CompiledRule>>,
+    compiled: Arc<RuleSet>,
     failed: Arc<Vec<(RoutingRuleId, String)>>,
 }
 
 pub type SharedRuleCache = Arc<Mutex<RuleCache>>;
 
 /// Rules that compiled, and those that did not with why.
-type Compiled = (Arc<Vec<CompiledRule>>, Arc<Vec<(RoutingRuleId, String)>>);
+type Compiled = (Arc<RuleSet>, Arc<Vec<(RoutingRuleId, String)>>);
 
 /// Whether two lists of stored rules compile the same. Compared by content, not by `updated_at`
 /// alone: two changes within one clock tick, or a rule that can no longer be read (it comes back
@@ -108,7 +108,11 @@ impl Core {
                     Err(errors) => failed.push((r.id, field_errors_text(&errors))),
                 }
             }
-            *cache = RuleCache { source: rules.to_vec(), compiled: Arc::new(compiled), failed: Arc::new(failed) };
+            *cache = RuleCache {
+                source: rules.to_vec(),
+                compiled: Arc::new(RuleSet::new(compiled)),
+                failed: Arc::new(failed),
+            };
         }
         (cache.compiled.clone(), cache.failed.clone())
     }
@@ -402,21 +406,13 @@ impl Core {
         let mut tx = self.store.begin().await?;
         let existing = tx.routing_rules().await?;
         let ordinal = input.ordinal.unwrap_or_else(|| existing.iter().map(|r| r.ordinal).max().unwrap_or(0) + 10);
+        let triggers = input.triggers.unwrap_or_else(|| vec![Trigger::Created, Trigger::Analysed]);
         let rule = RoutingRule {
-            id: RoutingRuleId::new(now),
             ordinal,
-            name: input.name.trim().to_string(),
             enabled: input.enabled,
-            triggers: input.triggers.unwrap_or_else(|| vec![Trigger::Created, Trigger::Analysed]),
-            conditions: input.conditions,
-            actions: input.actions,
             stop: input.stop,
-            created_at: now,
-            updated_at: now,
             updated_by: Some(actor.id),
-            error_count: 0,
-            last_error: None,
-            last_error_at: None,
+            ..RoutingRule::new(&input.name, triggers, input.conditions, input.actions, now)
         };
         self.check_rule(&mut *tx, &rule).await?;
         tx.insert_routing_rule(&rule).await?;
@@ -498,24 +494,13 @@ impl Core {
         let (compiled, failed) = match draft {
             Some(input) => {
                 let rule = RoutingRule {
-                    id: RoutingRuleId::new(now),
-                    ordinal: 0,
-                    name: input.name.trim().to_string(),
-                    enabled: true,
-                    triggers: vec![trigger],
-                    conditions: input.conditions,
-                    actions: input.actions,
                     stop: input.stop,
-                    created_at: now,
-                    updated_at: now,
                     updated_by: Some(user.id),
-                    error_count: 0,
-                    last_error: None,
-                    last_error_at: None,
+                    ..RoutingRule::new(&input.name, vec![trigger], input.conditions, input.actions, now)
                 };
                 self.check_rule(&mut *tx, &rule).await?;
                 let c = compile(&rule).map_err(CoreError::Invalid)?;
-                (Arc::new(vec![c]), Arc::new(Vec::new()))
+                (Arc::new(RuleSet::new(vec![c])), Arc::new(Vec::new()))
             }
             None => {
                 let stored = tx.routing_rules().await?;

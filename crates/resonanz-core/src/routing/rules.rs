@@ -2,10 +2,18 @@
 //!
 //! A rule has conditions (all must hold; if `any` is not empty, at least one of those too) over the
 //! facts of a case, and actions. Rules are compiled once (regular expressions built, values checked
-//! against their field's type) and then evaluated without allocation per condition, so 200 rules
-//! take a few microseconds per case.
+//! against their field's type) and gathered into a [`RuleSet`], which evaluates them without
+//! allocation per condition:
+//!
+//! - every `contains_any` keyword of every rule goes into one Aho-Corasick automaton, so subject and
+//!   body are scanned once per case (not once per keyword), and only when a rule asks;
+//! - a regular expression with a Unicode word boundary (`\b`) is first tried without its boundaries,
+//!   which the regex crate's fast engine runs on any text. Its slower engine (which it needs for `\b`
+//!   on text that is not ASCII, as German mail never is) only runs when that looser pattern matched,
+//!   and only from where it matched. The result is the same as the exact pattern's.
 
-use std::collections::BTreeMap;
+use std::cell::OnceCell;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -175,6 +183,34 @@ pub struct RoutingRule {
     pub error_count: i64,
     pub last_error: Option<String>,
     pub last_error_at: Option<Timestamp>,
+}
+
+impl RoutingRule {
+    /// A new enabled rule at ordinal 0 with a clean error record, not stored yet.
+    pub fn new(
+        name: &str,
+        triggers: Vec<Trigger>,
+        conditions: Conditions,
+        actions: RuleActions,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            id: RoutingRuleId::new(now),
+            ordinal: 0,
+            name: name.trim().to_string(),
+            enabled: true,
+            triggers,
+            conditions,
+            actions,
+            stop: false,
+            created_at: now,
+            updated_at: now,
+            updated_by: None,
+            error_count: 0,
+            last_error: None,
+            last_error_at: None,
+        }
+    }
 }
 
 /// The case facts rules read. Built once per evaluation; texts are lower-cased here once.
@@ -378,7 +414,10 @@ enum Test {
     In(Vec<String>),
     Contains(String),
     ContainsAny(Vec<String>),
-    Matches(regex::Regex),
+    /// `contains_any` on text: the words, and their ids in the rule set's keyword automaton (filled
+    /// in by [`RuleSet::new`]).
+    Words(Vec<String>, Vec<usize>),
+    Matches(Pattern),
     Bool(bool),
     Gte(f64),
     Lte(f64),
@@ -394,6 +433,85 @@ struct CompiledCondition {
     negate: bool,
     /// `field op value`, for the timeline's "why".
     label: String,
+}
+
+/// A regular expression, with a looser one that is checked first when the exact one would be slow.
+#[derive(Debug, Clone)]
+struct Pattern {
+    exact: regex::Regex,
+    /// The pattern without its Unicode word boundaries: it matches wherever the exact one does (an
+    /// assertion removed only allows more), and the regex crate's lazy DFA runs it on any text.
+    gate: Option<regex_automata::meta::Regex>,
+}
+
+impl Pattern {
+    fn new(pattern: &str) -> Result<Self, String> {
+        let exact = regex::RegexBuilder::new(pattern)
+            .case_insensitive(true)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .build()
+            .map_err(|e| e.to_string().lines().last().unwrap_or_default().trim().to_string())?;
+        let hir = regex_syntax::ParserBuilder::new().case_insensitive(true).build().parse(pattern);
+        let gate = match hir {
+            Ok(hir) => {
+                let mut found = false;
+                let loose = without_unicode_word_boundaries(&hir, &mut found);
+                if found {
+                    regex_automata::meta::Regex::builder()
+                        .configure(regex_automata::meta::Config::new().nfa_size_limit(Some(REGEX_SIZE_LIMIT)))
+                        .build_from_hir(&loose)
+                        .ok()
+                } else {
+                    None
+                }
+            }
+            // The regex crate accepted it, so this does not happen; without a gate it is only slower.
+            Err(_) => None,
+        };
+        Ok(Self { exact, gate })
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        match &self.gate {
+            None => self.exact.is_match(text),
+            // Every exact match is a gate match at the same start, and the gate's match is the
+            // leftmost: no exact match starts before it. `is_match_at` still sees the text before
+            // `start`, so `\b` there is judged as in the whole text.
+            Some(gate) => gate.find(text).is_some_and(|m| self.exact.is_match_at(text, m.start())),
+        }
+    }
+}
+
+/// `hir` with every Unicode word-boundary assertion replaced by the empty pattern; `found` tells
+/// whether there was one.
+fn without_unicode_word_boundaries(hir: &regex_syntax::hir::Hir, found: &mut bool) -> regex_syntax::hir::Hir {
+    use regex_syntax::hir::{Capture, Hir, HirKind, Look, Repetition};
+    match hir.kind() {
+        HirKind::Look(
+            Look::WordUnicode
+            | Look::WordUnicodeNegate
+            | Look::WordStartUnicode
+            | Look::WordEndUnicode
+            | Look::WordStartHalfUnicode
+            | Look::WordEndHalfUnicode,
+        ) => {
+            *found = true;
+            Hir::empty()
+        }
+        HirKind::Concat(items) => {
+            Hir::concat(items.iter().map(|h| without_unicode_word_boundaries(h, found)).collect())
+        }
+        HirKind::Alternation(items) => {
+            Hir::alternation(items.iter().map(|h| without_unicode_word_boundaries(h, found)).collect())
+        }
+        HirKind::Repetition(r) => {
+            Hir::repetition(Repetition { sub: Box::new(without_unicode_word_boundaries(&r.sub, found)), ..r.clone() })
+        }
+        HirKind::Capture(c) => {
+            Hir::capture(Capture { sub: Box::new(without_unicode_word_boundaries(&c.sub, found)), ..c.clone() })
+        }
+        _ => hir.clone(),
+    }
 }
 
 /// A rule ready to evaluate.
@@ -492,7 +610,11 @@ fn compile_condition(c: &Condition, path: &str, errors: &mut Vec<FieldError>) ->
             Some(s) if !s.is_empty() => Test::Contains(s),
             _ => return bad(errors, "a value"),
         },
-        (Op::ContainsAny, Kind::Text | Kind::List | Kind::Word) => match value_list(&c.value) {
+        (Op::ContainsAny, Kind::Text) => match value_list(&c.value) {
+            Some(l) => Test::Words(l, Vec::new()),
+            None => return bad(errors, "a list of words"),
+        },
+        (Op::ContainsAny, Kind::List | Kind::Word) => match value_list(&c.value) {
             Some(l) => Test::ContainsAny(l),
             None => return bad(errors, "a list of words"),
         },
@@ -503,10 +625,9 @@ fn compile_condition(c: &Condition, path: &str, errors: &mut Vec<FieldError>) ->
             if pattern.len() > MAX_PATTERN {
                 return bad(errors, &format!("a regular expression of at most {MAX_PATTERN} characters"));
             }
-            match regex::RegexBuilder::new(pattern).case_insensitive(true).size_limit(REGEX_SIZE_LIMIT).build() {
+            match Pattern::new(pattern) {
                 Ok(re) => Test::Matches(re),
-                Err(e) => {
-                    let first = e.to_string().lines().last().unwrap_or_default().trim().to_string();
+                Err(first) => {
                     errors.push(FieldError::new(
                         &format!("{path}.value"),
                         "invalid_regex",
@@ -562,20 +683,40 @@ pub fn compile(rule: &RoutingRule) -> Result<CompiledRule, Vec<FieldError>> {
     if errors.is_empty() { Ok(CompiledRule { rule: rule.clone(), all, any }) } else { Err(errors) }
 }
 
-/// Whether `needle` occurs in `hay` at word boundaries (so `rat` does not match `Beratung`).
-fn has_word(hay: &str, needle: &str) -> bool {
-    let mut from = 0;
-    while let Some(pos) = hay[from..].find(needle) {
-        let start = from + pos;
-        let end = start + needle.len();
-        let before_ok = hay[..start].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
-        let after_ok = hay[end..].chars().next().is_none_or(|c| !c.is_alphanumeric());
-        if before_ok && after_ok {
-            return true;
+/// Whether `hay[start..end]` stands at word boundaries (so `rat` does not match `Beratung`).
+fn at_word_boundaries(hay: &str, start: usize, end: usize) -> bool {
+    hay[..start].chars().next_back().is_none_or(|c| !c.is_alphanumeric())
+        && hay[end..].chars().next().is_none_or(|c| !c.is_alphanumeric())
+}
+
+/// Which of the rule set's keywords occur in `hay` as whole words, by keyword id.
+fn word_hits(keywords: &aho_corasick::AhoCorasick, count: usize, hay: &str) -> Vec<bool> {
+    let mut hits = vec![false; count];
+    // Overlapping: every occurrence of every keyword, so `rat` inside `beratung` does not hide a
+    // later `rat`. A match of a UTF-8 keyword in UTF-8 text starts and ends on character boundaries.
+    for m in keywords.find_overlapping_iter(hay) {
+        let id = m.pattern().as_usize();
+        if !hits[id] && at_word_boundaries(hay, m.start(), m.end()) {
+            hits[id] = true;
         }
-        from = start + hay[start..].chars().next().map_or(1, char::len_utf8);
     }
-    false
+    hits
+}
+
+/// One evaluation: the facts, and what was worked out about them once for all rules.
+struct Scan<'a> {
+    facts: &'a Facts,
+    set: &'a RuleSet,
+    subject_words: OnceCell<Vec<bool>>,
+    body_words: OnceCell<Vec<bool>>,
+}
+
+impl Scan<'_> {
+    fn words_in(&self, text: &str, cell: &OnceCell<Vec<bool>>, ids: &[usize]) -> bool {
+        let Some(keywords) = &self.set.keywords else { return false };
+        let hits = cell.get_or_init(|| word_hits(keywords, self.set.keyword_count, text));
+        ids.iter().any(|&i| hits[i])
+    }
 }
 
 enum Val<'a> {
@@ -616,7 +757,18 @@ impl CompiledCondition {
         }
     }
 
-    fn holds(&self, f: &Facts) -> bool {
+    fn holds(&self, scan: &Scan<'_>) -> bool {
+        let f = scan.facts;
+        if let Test::Words(_, ids) = &self.test {
+            let subject = || scan.words_in(&f.subject, &scan.subject_words, ids);
+            let body = || scan.words_in(&f.body, &scan.body_words, ids);
+            let found = match self.field {
+                Field::Subject => subject(),
+                Field::Body => body(),
+                _ => subject() || body(),
+            };
+            return found != self.negate;
+        }
         if self.field == Field::Team {
             // A team is named by its id or its name: the condition holds if either matches.
             let id = f.team_id.map(|t| t.to_string()).unwrap_or_default();
@@ -639,9 +791,6 @@ impl CompiledCondition {
             (Test::Contains(x), Val::Word(w)) => w.is_some_and(|w| w.to_lowercase().contains(x.as_str())),
             (Test::Contains(x), Val::Text(a, b)) => a.contains(x.as_str()) || b.is_some_and(|b| b.contains(x.as_str())),
             (Test::Contains(x), Val::List(l)) => l.iter().any(|i| i.eq_ignore_ascii_case(x)),
-            (Test::ContainsAny(xs), Val::Text(a, b)) => {
-                xs.iter().any(|x| has_word(a, x) || b.is_some_and(|b| has_word(b, x)))
-            }
             (Test::ContainsAny(xs), Val::Word(w)) => w.is_some_and(|w| xs.iter().any(|x| w.eq_ignore_ascii_case(x))),
             (Test::ContainsAny(xs), Val::List(l)) => l.iter().any(|i| xs.iter().any(|x| i.eq_ignore_ascii_case(x))),
             (Test::Matches(re), Val::Text(a, b)) => re.is_match(a) || b.is_some_and(|b| re.is_match(b)),
@@ -669,15 +818,15 @@ pub struct RuleMatch {
 
 impl CompiledRule {
     /// Whether the rule matches, and why.
-    pub fn evaluate(&self, facts: &Facts) -> Option<RuleMatch> {
+    fn evaluate(&self, scan: &Scan<'_>) -> Option<RuleMatch> {
         let mut because = Vec::new();
         for c in &self.all {
-            if !c.holds(facts) {
+            if !c.holds(scan) {
                 return None;
             }
         }
         if !self.any.is_empty() {
-            let hit = self.any.iter().find(|c| c.holds(facts))?;
+            let hit = self.any.iter().find(|c| c.holds(scan))?;
             because.push(hit.label.clone());
         }
         because.splice(0..0, self.all.iter().map(|c| c.label.clone()));
@@ -690,11 +839,56 @@ impl CompiledRule {
     }
 }
 
+/// Compiled rules in order, with what they share: one automaton over all their keywords.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    rules: Vec<CompiledRule>,
+    keywords: Option<aho_corasick::AhoCorasick>,
+    keyword_count: usize,
+}
+
+impl RuleSet {
+    pub fn new(mut rules: Vec<CompiledRule>) -> Self {
+        let mut ids: HashMap<String, usize> = HashMap::new();
+        let mut words: Vec<String> = Vec::new();
+        for c in rules.iter_mut().flat_map(|r| r.all.iter_mut().chain(r.any.iter_mut())) {
+            if let Test::Words(list, list_ids) = &mut c.test {
+                *list_ids = list
+                    .iter()
+                    .map(|w| {
+                        *ids.entry(w.clone()).or_insert_with(|| {
+                            words.push(w.clone());
+                            words.len() - 1
+                        })
+                    })
+                    .collect();
+            }
+        }
+        // Keywords are short lower-case words the rules were saved with; building cannot fail
+        // for them, and without an automaton `contains_any` on text finds nothing.
+        let keywords = (!words.is_empty()).then(|| aho_corasick::AhoCorasick::new(&words).ok()).flatten();
+        Self { rules, keywords, keyword_count: words.len() }
+    }
+
+    pub fn rules(&self) -> &[CompiledRule] {
+        &self.rules
+    }
+
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+}
+
 /// Rules that match the facts for this trigger, in order, stopping after a `stop` rule.
-pub fn matching(rules: &[CompiledRule], trigger: Trigger, facts: &Facts) -> Vec<RuleMatch> {
+pub fn matching(set: &RuleSet, trigger: Trigger, facts: &Facts) -> Vec<RuleMatch> {
+    let scan = Scan { facts, set, subject_words: OnceCell::new(), body_words: OnceCell::new() };
     let mut out = Vec::new();
-    for r in rules.iter().filter(|r| r.rule.enabled && r.rule.triggers.contains(&trigger)) {
-        if let Some(m) = r.evaluate(facts) {
+    for r in set.rules.iter().filter(|r| r.rule.enabled && r.rule.triggers.contains(&trigger)) {
+        if let Some(m) = r.evaluate(&scan) {
             out.push(m);
             if r.rule.stop {
                 break;
@@ -726,4 +920,115 @@ pub fn combine(matches: &[RuleMatch]) -> RuleActions {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use serde_json::json;
+
+    /// The plain definition `word_hits` must agree with: `needle` somewhere at word boundaries.
+    fn has_word(hay: &str, needle: &str) -> bool {
+        hay.match_indices(needle).any(|(start, _)| at_word_boundaries(hay, start, start + needle.len()))
+    }
+
+    /// Random lower-case German-looking text: letters with umlauts and ß, digits, spaces, punctuation.
+    fn random_text(rng: &mut rand::rngs::StdRng, len: usize) -> String {
+        const PIECES: &[&str] = &[
+            "a", "e", "i", "n", "r", "t", "s", "ä", "ö", "ü", "ß", "é", "0", "1", "5", "9", " ", " ", "-", ".", ":",
+            "\n", "rat", "ung", "iban", "de", "rechnung", "ärger", "straße", "re:", "12345", "anwalt",
+        ];
+        (0..len).map(|_| PIECES[rng.gen_range(0..PIECES.len())]).collect()
+    }
+
+    #[test]
+    fn a_pattern_with_its_gate_decides_as_the_exact_pattern_does() {
+        let patterns = [
+            r"\b(re|rechnung)[- ]?\d{4}-\d{5}\b",
+            r"^(aw|wg|fwd?|re):\s",
+            r"\b\d{5}\s+[a-zäöüß-]{3,}",
+            r"\biban\b|\bde\d{2}\s?\d{4}",
+            r"\bärger\b",
+            r"straße\b",
+            r"\Bung\b",
+            r"\b(rat)+\b",
+            r"(?:\brat\b){2}",
+            r"\b{start}rat",
+            r"ung\b{end}",
+            r"(?-u:\b)rat(?-u:\b)",
+            r"anwalt\w*",
+        ];
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let texts: Vec<String> = (0..3_000).map(|i| random_text(&mut rng, 1 + i % 40)).collect();
+        let mut agreed_matches = 0;
+        for p in patterns {
+            let compiled = Pattern::new(p).expect("the pattern compiles");
+            let has_gate = compiled.gate.is_some();
+            assert_eq!(has_gate, p.contains(r"\b") && !p.contains("(?-u:") || p.contains(r"\B"), "gate for {p}");
+            for t in &texts {
+                let exact = compiled.exact.is_match(t);
+                assert_eq!(compiled.is_match(t), exact, "{p:?} on {t:?}");
+                agreed_matches += usize::from(exact);
+            }
+        }
+        // The texts exercise both answers, not only "no match".
+        assert!(agreed_matches > 1_000, "only {agreed_matches} matches");
+    }
+
+    #[test]
+    fn keyword_hits_are_whole_words_found_in_one_scan() {
+        let words: Vec<String> = ["rat", "ung", "ärger", "straße", "re", "de", "12345", "anwalt", "a e"]
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        let automaton = aho_corasick::AhoCorasick::new(&words).expect("the keywords build");
+        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+        let mut found = 0;
+        for i in 0..5_000 {
+            let t = random_text(&mut rng, 1 + i % 30);
+            let hits = word_hits(&automaton, words.len(), &t);
+            for (id, w) in words.iter().enumerate() {
+                assert_eq!(hits[id], has_word(&t, w), "{w:?} in {t:?}");
+                found += usize::from(hits[id]);
+            }
+        }
+        assert!(found > 1_000, "only {found} hits");
+        assert!(!has_word("beratung", "rat") && has_word("zur beratung: rat", "rat"));
+    }
+
+    fn rule(name: &str, conditions: Vec<Condition>, stop: bool) -> RoutingRule {
+        let conditions = Conditions { all: conditions, any: Vec::new() };
+        let actions = RuleActions { add_tags: vec![name.into()], ..Default::default() };
+        RoutingRule { stop, ..RoutingRule::new(name, vec![Trigger::Created], conditions, actions, chrono::Utc::now()) }
+    }
+
+    fn cond(field: &str, op: Op, value: Value) -> Condition {
+        Condition { field: field.into(), op, value }
+    }
+
+    #[test]
+    fn contains_any_reads_the_field_it_names_with_keywords_shared_between_rules() {
+        let rules = [
+            rule("subject", vec![cond("subject", Op::ContainsAny, json!(["kündigung", "widerruf"]))], false),
+            rule("body", vec![cond("body", Op::ContainsAny, json!(["widerruf"]))], false),
+            rule("text", vec![cond("text", Op::ContainsAny, json!(["Mahnung", "kündigung"]))], false),
+            rule("not", vec![cond("text", Op::NotContains, json!("danke"))], false),
+            rule("regex", vec![cond("body", Op::Matches, json!(r"\bärger\b"))], false),
+        ];
+        let set = RuleSet::new(rules.iter().map(|r| compile(r).expect("the rule compiles")).collect());
+        let names = |subject: &str, body: &str| {
+            let facts = Facts { subject: subject.into(), body: body.into(), ..Default::default() };
+            matching(&set, Trigger::Created, &facts).into_iter().map(|m| m.name).collect::<Vec<_>>()
+        };
+        assert_eq!(names("kündigung zum 31.", "bitte bestätigen"), ["subject", "text", "not"]);
+        assert_eq!(names("frage", "ich mache den widerruf. viel ärger!"), ["body", "not", "regex"]);
+        assert_eq!(names("ihre mahnung", "danke"), ["text"]);
+        // Inside a longer word is not the word.
+        assert_eq!(names("kündigungsfrist", "widerrufsrecht, ärgerlich, danke"), Vec::<String>::new());
+        // A rule set without keywords evaluates the rest.
+        let plain = RuleSet::new(vec![compile(&rules[3]).expect("the rule compiles")]);
+        let facts = Facts { subject: "hallo".into(), ..Default::default() };
+        assert_eq!(matching(&plain, Trigger::Created, &facts).len(), 1);
+    }
 }

@@ -327,3 +327,86 @@ db_test!(
     database_failure_mid_ingest_leaves_nothing_half_stored,
     database_failure_mid_ingest_leaves_nothing_half_stored
 );
+
+/// A batch looks up its duplicates and senders at once; mails of the same batch still see each
+/// other: a second mail from a new sender joins the contact the first one made, and a Message-ID
+/// seen earlier in the batch, or stored before it, is a duplicate.
+async fn a_batch_sees_its_own_senders_and_duplicates(db: Db) {
+    let t = TestCore::new(db).await;
+    let known = inbound("bekannt@example.de", "Bekannt", "Vorher", "Schon da.");
+    let before = t.core.ingest_mail(&src(), b"k", Ok(known.clone())).await.unwrap();
+
+    let first = inbound("neu@example.de", "Neu", "Erste Frage", "Hallo.");
+    let mut again = inbound("NEU@example.de", "Neu", "Zweite Frage", "Noch etwas.");
+    again.message_id = Some("zweite@kunde.example".into());
+    let mut no_id = inbound("ohne@example.de", "Ohne", "Ohne Kennung", "Text.");
+    no_id.message_id = None;
+    let mails = [
+        (first.clone(), b"b1".as_slice()),
+        (again, b"b2"),
+        (first, b"b3"),                                                // the same Message-ID as the first
+        (known, b"b4"),                                                // stored before the batch
+        (inbound("bekannt@example.de", "Bekannt", "Neu", "x"), b"b5"), // a known sender
+        (no_id.clone(), b"b6"),
+        (no_id, b"b6"), // the same raw bytes, no Message-ID
+    ];
+    let sources: Vec<_> = mails.iter().map(|_| src()).collect();
+    let items = mails
+        .into_iter()
+        .zip(&sources)
+        .map(|((mail, raw), source)| resonanz_core::ingest::IngestItem { source, raw, parsed: Ok(mail) })
+        .collect();
+    let r: Vec<_> = t.core.ingest_batch(items).await.into_iter().map(|r| r.unwrap()).collect();
+    let statuses: Vec<_> = r.iter().map(|r| r.status).collect();
+    use IngestStatus::{Created, Duplicate};
+    assert_eq!(statuses, [Created, Created, Duplicate, Duplicate, Created, Created, Duplicate]);
+    assert_eq!(r[1].contact_id, r[0].contact_id, "the second mail of a new sender finds its contact");
+    assert_eq!(r[2].message_id, r[0].message_id);
+    assert_eq!(r[3].message_id, before.message_id);
+    assert_eq!(r[4].contact_id, before.contact_id);
+    assert_eq!(r[6].message_id, r[5].message_id);
+    let contacts = t.core.store.list_contacts(None, 100, None).await.unwrap();
+    assert_eq!(contacts.len(), 3, "bekannt, neu, ohne");
+}
+db_test!(a_batch_sees_its_own_senders_and_duplicates, a_batch_sees_its_own_senders_and_duplicates);
+
+/// What `prefetch_absent` found absent is answered from memory only until the transaction stores
+/// it (the batch test above cannot tell: a batch that went wrong is retried mail by mail).
+async fn prefetched_absence_ends_when_the_transaction_stores_the_value(db: Db) {
+    use resonanz_core::Clock;
+    use resonanz_core::contact::{Identity, IdentityKind};
+    use resonanz_core::ids::{IdentityId, MessageId};
+    let t = TestCore::new(db).await;
+    let r = t.core.ingest_mail(&src(), b"k", Ok(inbound("da@example.de", "Da", "Vorher", "x"))).await.unwrap();
+    let mut message = t.core.store.message(r.message_id.unwrap()).await.unwrap().unwrap();
+    let now = t.clock.now();
+    let mut tx = t.core.store.begin().await.unwrap();
+    let old_header = message.message_id_header.clone().unwrap();
+    let (header, email) = ("neu-im-stapel@kunde.example".to_string(), "neu@example.de".to_string());
+    tx.prefetch_absent(&[header.clone(), old_header.clone()], &[email.clone(), "da@example.de".into()]).await.unwrap();
+    assert!(tx.message_by_header(&header).await.unwrap().is_none());
+    assert!(tx.identity(IdentityKind::Email, &email).await.unwrap().is_none());
+    assert!(tx.message_by_header(&old_header).await.unwrap().is_some(), "what exists is not absent");
+    assert!(tx.identity(IdentityKind::Email, "da@example.de").await.unwrap().is_some());
+
+    message.id = MessageId::new(now);
+    message.message_id_header = Some(header.clone());
+    tx.insert_message(&message, "").await.unwrap();
+    let identity = Identity {
+        id: IdentityId::new(now),
+        contact_id: r.contact_id.unwrap(),
+        kind: IdentityKind::Email,
+        value: email.clone(),
+        failing_since: None,
+        failure_reason: None,
+        created_at: now,
+    };
+    tx.insert_identity(&identity).await.unwrap();
+    assert_eq!(tx.message_by_header(&header).await.unwrap().map(|m| m.id), Some(message.id));
+    assert_eq!(tx.case_by_headers(&[header]).await.unwrap(), Some(message.case_id));
+    assert_eq!(tx.identity(IdentityKind::Email, &email).await.unwrap().map(|i| i.id), Some(identity.id));
+}
+db_test!(
+    prefetched_absence_ends_when_the_transaction_stores_the_value,
+    prefetched_absence_ends_when_the_transaction_stores_the_value
+);

@@ -465,17 +465,43 @@ async fn changed_policies_recompute_open_cases(db: Db) {
     assert_eq!(t.core.recompute_sla().await.unwrap(), 1);
     assert_eq!(case(&t, id).await, c, "recomputing again changes nothing");
 
-    // Tightened so far that the case is late already: recorded, told and escalated.
+    // Tightened so far that the case is late already: the recompute stores the new deadline and
+    // hands the breach to the watcher, whose next tick records, tells and escalates it.
     t.clock.set(at("2026-03-02T09:45:00Z"));
-    t.core.save_sla_policy(admin, Some(urgent_id), PolicyInput { first_response_minutes: 30, ..urgent }).await.unwrap();
+    t.core
+        .save_sla_policy(admin, Some(urgent_id), PolicyInput { first_response_minutes: 30, ..urgent.clone() })
+        .await
+        .unwrap();
     let c = case(&t, id).await;
-    assert_eq!((c.sla.first_response_due, c.sla.state), (Some(at("2026-03-02T09:30:00Z")), SlaState::Breached));
+    assert_eq!(c.sla.first_response_due, Some(at("2026-03-02T09:30:00Z")));
+    assert_eq!((c.sla.state, c.sla.next_check_at), (SlaState::Ok, Some(t.clock.now())), "for the watcher, now");
     let recomputed = events(&t, id, "case.sla_recomputed").await;
     let states: Vec<_> = recomputed.iter().map(|e| after(e)["state"].clone()).collect();
     assert_eq!(states, [json!("ok"), json!("breached")], "when the first policy came, and now");
+    assert!(events(&t, id, "case.sla_breached").await.is_empty());
+    assert_eq!(c.escalation_level, 0);
+    t.clock.advance(chrono::Duration::minutes(1));
+    assert_eq!(t.core.tick().await.unwrap().sla_checked, 1);
+    let c = case(&t, id).await;
+    assert_eq!(c.sla.state, SlaState::Breached);
     assert_eq!(events(&t, id, "case.sla_breached").await.len(), 1);
     assert_eq!(c.escalation_level, 2, "a breach escalates, however it was found");
     assert_eq!(notices(&t, &o.supervisor, "escalation", id).await.len(), 1);
+    assert_eq!(t.core.recompute_sla().await.unwrap(), 1);
+    assert_eq!(case(&t, id).await, c, "recomputing again changes nothing");
+
+    // Loosened again: back to ok at once (nothing for the watcher), the escalation stays.
+    t.core
+        .save_sla_policy(admin, Some(urgent_id), PolicyInput { first_response_minutes: 120, ..urgent })
+        .await
+        .unwrap();
+    let c = case(&t, id).await;
+    assert_eq!((c.sla.state, c.sla.first_response_due), (SlaState::Ok, Some(at("2026-03-02T11:00:00Z"))));
+    assert_eq!(c.sla.next_check_at, Some(at("2026-03-02T10:45:00Z")), "the warning, 15 minutes before");
+    assert_eq!(c.escalation_level, 2);
+    let states: Vec<_> =
+        events(&t, id, "case.sla_recomputed").await.iter().map(|e| after(e)["state"].clone()).collect();
+    assert_eq!(states, [json!("ok"), json!("breached"), json!("ok")]);
 
     // Without any policy the case has no targets.
     t.core.delete_sla_policy(admin, urgent_id).await.unwrap();
