@@ -40,6 +40,9 @@ enum Command {
         /// The mailbox (by name) the mail arrived in.
         #[arg(long)]
         mailbox: Option<String>,
+        /// The organisation's time zone, as for `serve`: routing rules read its hour and weekday.
+        #[arg(long, env = "RESONANZ_TIME_ZONE", default_value = "Europe/Berlin")]
+        time_zone: String,
         #[command(flatten)]
         limits: LimitArgs,
     },
@@ -172,8 +175,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let n = store.migrate().await?;
             println!("applied {n} migration(s)");
         }
-        Command::Ingest { paths, mailbox, limits } => {
-            let core = open(&cli.db).await?;
+        Command::Ingest { paths, mailbox, time_zone, limits } => {
+            let mut core = open(&cli.db).await?;
+            core.settings.time_zone = crate::serve::parse_time_zone(&time_zone)?;
             let mailbox_id = match mailbox {
                 Some(name) => Some(
                     core.store

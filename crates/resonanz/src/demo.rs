@@ -410,9 +410,10 @@ pub async fn fill(core: &Core) -> anyhow::Result<Option<String>> {
         demo.set_availability(&admin_user, u, resonanz_core::routing::Availability::Absent, until, None, None).await?;
     }
     // The SLA policies last: each save recomputes every open case (deadlines in business time).
-    // Introduced on a backlog, they find many cases late at once; the administrator turns the
-    // escalation of SLA warnings and breaches off while saving them (their owners are still told)
-    // and back on, so that what turns late from now on is escalated as usual.
+    // Introduced on a backlog, they find many cases late at once and leave them to the watcher; the
+    // administrator turns the escalation of SLA warnings and breaches off while saving them and
+    // letting the watcher look (their owners are still told) and back on, so that what turns late
+    // from now on is escalated as usual.
     let settings = demo.responsibility_settings().await?;
     let quiet = resonanz_core::responsibility::ResponsibilitySettings {
         sla_warning_level: 0,
@@ -424,6 +425,7 @@ pub async fn fill(core: &Core) -> anyhow::Result<Option<String>> {
         let name = policy.name.clone();
         demo.save_sla_policy(admin, None, policy).await.with_context(|| format!("SLA policy {name}"))?;
     }
+    demo.check_sla_due().await.context("the watcher's SLA checks")?;
     demo.set_responsibility_settings(&Actor::User(admin), &settings).await?;
     let logins: Vec<String> = AGENTS.iter().map(|a| format!("  {} ({}): {}", a.name, a.role, a.email)).collect();
     Ok(Some(format!(

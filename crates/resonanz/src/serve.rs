@@ -141,9 +141,12 @@ pub fn check_mailbox() -> resonanz_web::ui::CheckMailbox {
 
 /// The organisation's time zone from `--time-zone`.
 fn time_zone(args: &ServeArgs) -> anyhow::Result<chrono_tz::Tz> {
-    args.time_zone
-        .parse()
-        .map_err(|_| anyhow::anyhow!("unknown time zone {:?}: use an IANA name such as Europe/Berlin", args.time_zone))
+    parse_time_zone(&args.time_zone)
+}
+
+/// An IANA time zone name, or a message that says what is expected.
+pub fn parse_time_zone(name: &str) -> anyhow::Result<chrono_tz::Tz> {
+    name.parse().map_err(|_| anyhow::anyhow!("unknown time zone {name:?}: use an IANA name such as Europe/Berlin"))
 }
 
 pub async fn serve(mut core: Core, args: ServeArgs, database_url: &str) -> anyhow::Result<()> {

@@ -180,3 +180,20 @@ async fn serve_refuses_an_unknown_time_zone() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown time zone \"Europe/Bärlin\""), "{err}");
 }
+
+/// `ingest` takes the organisation's time zone like `serve` (routing rules read its hour and
+/// weekday); a name that is not one stops it before anything is read.
+async fn ingest_takes_the_time_zone(db: Db) {
+    let bin = Bin::new(db).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mail = dir.path().join("a.eml");
+    std::fs::write(&mail, RawMail::new("Ana <ana@example.de>", "Frage", "Hallo").bytes()).unwrap();
+    let out = bin.run(&["ingest", "--time-zone", "Mars/Olympus", mail.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown time zone \"Mars/Olympus\""));
+    assert!(json_lines(&out).is_empty(), "nothing was ingested");
+    let out = bin.run(&["ingest", "--time-zone", "Pacific/Kiritimati", mail.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json_lines(&out)[0]["status"], "created");
+}
+db_test!(ingest_takes_the_time_zone, ingest_takes_the_time_zone);
