@@ -187,12 +187,18 @@ pub fn ownership_spans(log: &[AssignmentRecord], now: Timestamp) -> Vec<Ownershi
     out
 }
 
+/// The settings as `tx` sees them (read once per transaction: the transaction caches settings).
+pub(crate) async fn settings_in(tx: &mut dyn Tx) -> CoreResult<ResponsibilitySettings> {
+    Ok(parse_settings(tx.setting(SETTING_RESPONSIBILITY).await?))
+}
+
+fn parse_settings(raw: Option<String>) -> ResponsibilitySettings {
+    raw.and_then(|raw| serde_json::from_str(&raw).ok()).unwrap_or_default()
+}
+
 impl Core {
     pub async fn responsibility_settings(&self) -> CoreResult<ResponsibilitySettings> {
-        Ok(match self.store.setting(SETTING_RESPONSIBILITY).await? {
-            Some(raw) => serde_json::from_str(&raw).unwrap_or_default(),
-            None => ResponsibilitySettings::default(),
-        })
+        Ok(parse_settings(self.store.setting(SETTING_RESPONSIBILITY).await?))
     }
 
     pub async fn set_responsibility_settings(&self, actor: &Actor, s: &ResponsibilitySettings) -> CoreResult<()> {
@@ -363,7 +369,7 @@ async fn sla_transition(
     if !matches!(is, SlaState::Warning | SlaState::Breached) {
         return Ok(());
     }
-    let settings = core.responsibility_settings().await?;
+    let settings = settings_in(tx).await?;
     let (kind, level, reason) = if is == SlaState::Warning {
         ("sla_warning", settings.sla_warning_level, "Frist läuft bald ab")
     } else {
@@ -409,7 +415,7 @@ pub(crate) async fn escalate_for_categories(
     case: &mut Case,
     now: Timestamp,
 ) -> CoreResult<()> {
-    let settings = core.responsibility_settings().await?;
+    let settings = settings_in(tx).await?;
     let top = case
         .categories
         .iter()
@@ -432,7 +438,7 @@ pub(crate) async fn escalate_for_request(
     asks: AsksFor,
     now: Timestamp,
 ) -> CoreResult<()> {
-    let settings = core.responsibility_settings().await?;
+    let settings = settings_in(tx).await?;
     let (level, reason) = match asks {
         AsksFor::Person => (settings.asks_for_person_level, "Kontakt möchte mit einem Menschen sprechen"),
         AsksFor::Manager => {

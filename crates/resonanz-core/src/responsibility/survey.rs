@@ -87,7 +87,7 @@ fn survey_text(link: &str, reference: &str, english: bool) -> String {
 /// Sends a survey for a case that was just resolved, if surveys are on and the case allows it.
 /// Never for safeguarding or threat cases, never twice for the same resolution.
 pub(crate) async fn maybe_send(core: &Core, tx: &mut dyn Tx, case: &mut Case, now: Timestamp) -> CoreResult<()> {
-    let settings = core.responsibility_settings().await?;
+    let settings = super::settings_in(tx).await?;
     // The administrator's address for links wins over the server's `--public-url`.
     let base = Some(settings.public_url.trim().to_string())
         .filter(|u| !u.is_empty())

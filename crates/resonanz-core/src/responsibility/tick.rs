@@ -26,8 +26,10 @@ pub struct TickReport {
     pub follow_ups_due: usize,
 }
 
-/// Cases handled per batch (each case in its own transaction).
+/// Cases handled per batch (each case in its own transaction, except SLA checks).
 const BATCH: u32 = 500;
+/// SLA checks decided in one transaction.
+const CHECKS_PER_TRANSACTION: usize = 100;
 
 impl Core {
     /// Runs everything that is due at the clock's `now`.
@@ -204,18 +206,22 @@ impl Core {
                 return Ok(done);
             }
             let n = ids.len();
-            for id in ids {
+            // Many cases per transaction: after a recompute thousands can be due at once, and each
+            // is decided from its state as read inside the transaction.
+            for chunk in ids.chunks(CHECKS_PER_TRANSACTION) {
                 let mut tx = self.store.begin().await?;
-                let Some(mut case) = tx.case(id).await? else { continue };
-                let before = case.clone();
-                super::save_case(self, &mut *tx, Some(&before), &mut case, now).await?;
-                // A check that would come back at once (a calendar without hours) is dropped.
-                if case.sla.next_check_at.is_some_and(|t| t <= now) {
-                    case.sla.next_check_at = None;
-                    tx.update_case(&case).await?;
+                for id in chunk {
+                    let Some(mut case) = tx.case(*id).await? else { continue };
+                    let before = case.clone();
+                    super::save_case(self, &mut *tx, Some(&before), &mut case, now).await?;
+                    // A check that would come back at once (a calendar without hours) is dropped.
+                    if case.sla.next_check_at.is_some_and(|t| t <= now) {
+                        case.sla.next_check_at = None;
+                        tx.update_case(&case).await?;
+                    }
+                    done += 1;
                 }
                 tx.commit().await?;
-                done += 1;
             }
             if n < BATCH as usize {
                 return Ok(done);

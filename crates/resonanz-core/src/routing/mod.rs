@@ -194,7 +194,7 @@ impl Core {
             .and_hms_opt(0, 0, 0)
             .and_then(|d| d.and_local_timezone(self.settings.time_zone).earliest())
             .map_or(now, |d| d.with_timezone(&chrono::Utc));
-        let settings = self.responsibility_settings().await?;
+        let settings = crate::responsibility::settings_in(tx).await?;
         let loads = tx.assignment_load(team, midnight).await?;
         let candidates: Vec<Candidate> = loads
             .into_iter()
