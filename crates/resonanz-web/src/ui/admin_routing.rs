@@ -352,23 +352,55 @@ fn input_of(t: Tr, f: &FormData) -> Result<RuleInput, FormErrors> {
     })
 }
 
-/// Core's field paths (`conditions.all[1].value`) → the form's fields, with the line number.
-fn form_errors(t: Tr, e: &CoreError) -> Option<FormErrors> {
+/// Core's refusal in the page's language, by its code; the condition it is about, if any, gives
+/// the field and operator. Codes this page does not know keep core's message.
+fn refusal(t: Tr, f: &resonanz_core::FieldError, condition: Option<&Condition>) -> String {
+    let field = condition.map(|c| c.field.trim().to_string()).unwrap_or_default();
+    let op = condition.map(|c| c.op.as_str()).unwrap_or_default();
+    match (f.code.as_str(), f.field.as_str()) {
+        ("unknown_field", _) => {
+            t.arg("err-rule-unknown-field", "field", field)
+                + " "
+                + &t.arg("err-rule-fields", "fields", FIELDS.join(", "))
+        }
+        ("unsupported_operator", _) => {
+            t.arg("err-rule-unsupported", "op", op) + " " + &t.arg("err-rule-field", "field", field)
+        }
+        ("invalid_value", _) => t.arg("err-rule-value", "condition", format!("{field} {op}")),
+        ("invalid_regex", _) => {
+            let detail = f.message.strip_prefix("not a valid regular expression: ").unwrap_or(&f.message);
+            t.arg("err-rule-regex", "detail", detail)
+        }
+        ("too_many", _) => t.get("err-rule-too-many"),
+        ("invalid_tag", _) => t.get("err-rule-tag"),
+        ("unknown_team", _) => t.get("err-rule-unknown-team"),
+        ("unknown_user", _) => t.get("err-rule-unknown-user"),
+        ("required", "name") => t.get("err-rule-name"),
+        ("required", "triggers") => t.get("err-rule-triggers"),
+        ("required", "actions") => t.get("err-rule-actions"),
+        _ => f.message.clone(),
+    }
+}
+
+/// Core's field paths (`conditions.all[1].value`) → the form's fields, with the line number and the
+/// message in the page's language; `sent` are the conditions the refused rule had.
+fn form_errors(t: Tr, e: &CoreError, sent: &Conditions) -> Option<FormErrors> {
     let CoreError::Invalid(fields) = e else { return None };
     let mut out = FormErrors::default();
     for f in fields {
-        let (field, line) = if let Some(rest) = f.field.strip_prefix("conditions.all[") {
-            ("conditions_all", rest.split(']').next().and_then(|n| n.parse::<usize>().ok()))
+        let (field, line, list) = if let Some(rest) = f.field.strip_prefix("conditions.all[") {
+            ("conditions_all", rest.split(']').next().and_then(|n| n.parse::<usize>().ok()), &sent.all)
         } else if let Some(rest) = f.field.strip_prefix("conditions.any[") {
-            ("conditions_any", rest.split(']').next().and_then(|n| n.parse::<usize>().ok()))
+            ("conditions_any", rest.split(']').next().and_then(|n| n.parse::<usize>().ok()), &sent.any)
         } else if f.field.starts_with("actions") {
-            ("actions", None)
+            ("actions", None, &sent.all)
         } else {
-            (f.field.as_str(), None)
+            (f.field.as_str(), None, &sent.all)
         };
+        let text = refusal(t, f, line.and_then(|n| list.get(n)));
         let msg = match line {
-            Some(n) => format!("{} {}", t.arg("err-rule-condition", "n", n + 1), f.message),
-            None => f.message.clone(),
+            Some(n) => format!("{} {text}", t.arg("err-rule-condition", "n", n + 1)),
+            None => text,
         };
         let joined = match out.0.get(field) {
             Some(prev) => format!("{prev} {msg}"),
@@ -386,13 +418,14 @@ pub async fn save(State(state): State<AppState>, agent: Agent, form: FormData) -
         Ok(i) => i,
         Err(errors) => return page(&state, &agent, view, errors, None).await,
     };
+    let sent = input.conditions.clone();
     let result = match parse_uuid(&form.get("id")) {
         Some(id) => state.core.update_routing_rule(&agent.user, RoutingRuleId(id), input).await,
         None => state.core.create_routing_rule(&agent.user, input).await,
     };
     match result {
         Ok(_) => see_other("/admin/routing"),
-        Err(e) => match form_errors(t, &e) {
+        Err(e) => match form_errors(t, &e, &sent) {
             Some(errors) => page(&state, &agent, view, errors, None).await,
             None => error_page(&state, Some(&agent), &e),
         },

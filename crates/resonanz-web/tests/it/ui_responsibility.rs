@@ -83,7 +83,22 @@ async fn rule_lines_follow_ups_and_preferences(db: Db) {
     form.push(("conditions_all", "subject matches (Rechnung"));
     let r = a.post("/admin/routing", &form).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().contains("Bedingung 1: not a valid regular expression"), "{}", r.text());
+    assert!(r.text().contains("Bedingung 1: Kein gültiger regulärer Ausdruck:"), "{}", r.text());
+    // Core's refusals in German, naming field and operator from the line.
+    let mut form = base.to_vec();
+    form.push(("conditions_all", "language equals tr\nfarbe equals blau\npriority gte 3\nowned equals vielleicht"));
+    let r = a.post("/admin/routing", &form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let text = r.text();
+    assert!(text.contains("Bedingung 2: Das Feld „farbe“ gibt es nicht. Bekannte Felder: channel,"), "{text}");
+    assert!(text.contains("Bedingung 3: Der Operator „gte“ passt nicht zum Feld „priority“."), "{text}");
+    assert!(text.contains("Bedingung 4: „owned equals“ braucht einen passenden Wert"), "{text}");
+    assert!(!text.contains("unknown field") && !text.contains("cannot be used"), "no English left: {text}");
+    let mut form: Vec<_> = base.iter().filter(|(k, _)| *k != "priority").copied().collect();
+    form[0] = ("name", " ");
+    let r = a.post("/admin/routing", &form).await;
+    assert!(r.text().contains("Ein Name mit 1 bis 120 Zeichen."), "{}", r.text());
+    assert!(r.text().contains("Eine Regel braucht mindestens eine Aktion."), "{}", r.text());
     let mut form = base.to_vec();
     form.push(("conditions_all", "text contains_any kündigung, widerruf"));
     let r = a.post("/admin/routing", &form).await;
