@@ -711,7 +711,7 @@ fn sla_ops() -> Vec<Op> {
                 "post",
                 "/api/v1/sla/recompute",
                 "Recompute every open case's SLA",
-                "Administrators only. Re-picks the policy and recomputes due times and state of every open case; changes of state are audited. Saving a policy or a calendar does this already.",
+                "Administrators only. Re-picks the policy and recomputes due times and state of every open case; changes of state are audited. A case that turns due soon or breached is left to the watcher, whose next tick (within a minute) raises it with its notices and escalation. Saving a policy or a calendar does this already.",
             )
         },
         Op {
