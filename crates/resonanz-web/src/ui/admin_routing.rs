@@ -373,7 +373,7 @@ fn refusal(t: Tr, f: &resonanz_core::FieldError, condition: Option<&Condition>) 
         }
         ("too_many", _) => t.get("err-rule-too-many"),
         ("invalid_tag", _) => t.get("err-rule-tag"),
-        ("unknown_team", _) => t.get("err-rule-unknown-team"),
+        ("unknown_team", _) => t.get("err-unknown-team"),
         ("unknown_user", _) => t.get("err-rule-unknown-user"),
         ("required", "name") => t.get("err-rule-name"),
         ("required", "triggers") => t.get("err-rule-triggers"),

@@ -122,6 +122,7 @@ async fn rule_lines_follow_ups_and_preferences(db: Db) {
     let r = a.post("/admin/sla/policies", &bad).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().contains("id=\"policy-resolution_minutes-error\""), "the field says what is wrong");
+    assert!(r.text().contains("nicht kürzer sein als das Ziel für die erste Antwort"), "in German: {}", r.text());
     assert_eq!(a.post("/admin/sla/policies", &policy).await.status, StatusCode::SEE_OTHER);
     let id = t.core.sla_policies().await.unwrap()[0].id.to_string();
     let form = a.get(&format!("/admin/sla?policy={id}")).await.text();
