@@ -42,9 +42,10 @@ pub fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 
-/// What identifies a mail for the duplicate check: its Message-ID, or without one its raw bytes.
-fn dedupe_key(mail: &InboundMail, raw: &[u8]) -> String {
-    mail.message_id.clone().unwrap_or_else(|| format!("sha256:{}", sha256_hex(raw)))
+/// What identifies a mail for the duplicate check: its Message-ID, or without one its raw bytes
+/// (`raw_sha` gives their SHA-256, asked for only then).
+fn dedupe_key(mail: &InboundMail, raw_sha: impl FnOnce() -> String) -> String {
+    mail.message_id.clone().unwrap_or_else(|| format!("sha256:{}", raw_sha()))
 }
 
 fn sender_address(mail: &InboundMail) -> Option<EmailAddress> {
@@ -85,7 +86,7 @@ impl Core {
             let mut emails = Vec::new();
             for item in &items {
                 if let Ok(mail) = &item.parsed {
-                    headers.push(dedupe_key(mail, item.raw));
+                    headers.push(dedupe_key(mail, || sha256_hex(item.raw)));
                     emails.extend(sender_address(mail).map(|a| a.to_string()));
                 }
             }
@@ -125,7 +126,7 @@ impl Core {
             return self.quarantine_in(tx, source, raw, "the sender address is missing or invalid").await;
         };
         let raw_sha = sha256_hex(raw);
-        let dedupe_key = dedupe_key(mail, raw);
+        let dedupe_key = dedupe_key(mail, || raw_sha.clone());
         let now = self.clock.now();
 
         if let Some(existing) = tx.message_by_header(&dedupe_key).await? {

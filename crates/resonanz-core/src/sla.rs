@@ -205,7 +205,6 @@ fn secs(d: Duration) -> i64 {
     d.num_seconds()
 }
 
-/// One target's state at `now`.
 /// One target's state at `now`. `paused_at` is when the current pause began: while it lasts the
 /// target is paused, unless it was already missed before the pause (the due instant does not yet
 /// include the current pause, so `now` is not compared with it).

@@ -120,8 +120,8 @@ pub(crate) fn bind_case<'q>(
     q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     c: &Case,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    let s = &c.sla;
-    q.bind(c.id.to_string())
+    let q = q
+        .bind(c.id.to_string())
         .bind(c.number)
         .bind(c.subject.clone())
         .bind(c.status.as_str())
@@ -142,17 +142,10 @@ pub(crate) fn bind_case<'q>(
         .bind(c.escalation_reason.clone())
         .bind(to_json_list(&c.categories))
         .bind(i64::from(c.safeguarding))
-        .bind(opt_micros(c.safeguarding_due_at))
-        .bind(s.policy_id.map(|i| i.to_string()))
-        .bind(opt_micros(s.started_at))
-        .bind(opt_micros(s.first_response_due))
-        .bind(opt_micros(s.first_responded_at))
-        .bind(opt_micros(s.resolution_due))
-        .bind(opt_micros(s.resolved_at))
-        .bind(opt_micros(s.paused_at))
-        .bind(s.paused_secs)
-        .bind(s.state.as_str())
-        .bind(opt_micros(s.next_check_at))
+        .bind(opt_micros(c.safeguarding_due_at));
+    sla_clock_values(&c.sla)
+        .into_iter()
+        .fold(q, crate::tx::Val::bind)
         .bind(opt_micros(c.escalated_at))
         .bind(opt_micros(c.escalation_ack_at))
         .bind(c.escalation_ack_by.map(|i| i.to_string()))
@@ -216,9 +209,27 @@ pub(crate) const SLA_ROW_COLS: &str = "id, team_id, priority, categories, create
     sla_started_at, first_response_due_at, first_responded_at, resolution_due_at, resolved_at, sla_paused_at, \
     sla_paused_secs, sla_state, sla_next_check_at";
 
-/// The columns of a case's SLA clock, in the order `Tx::update_case_slas` binds them: the run of
+/// The columns of a case's SLA clock, in the order [`sla_clock_values`] gives them: the run of
 /// [`CASE_WRITE_COLS`] from `sla_policy_id` to `sla_next_check_at`.
 pub(crate) const SLA_CLOCK_COLS: &[&str] = CASE_WRITE_COLS.split_at(22).1.split_at(10).0;
+
+/// A case's SLA clock as the values of [`SLA_CLOCK_COLS`] (a whole case write and the SLA
+/// recompute's write bind the same).
+pub(crate) fn sla_clock_values(s: &resonanz_core::sla::CaseSla) -> Vec<crate::tx::Val> {
+    use crate::tx::Val;
+    vec![
+        Val::OptS(s.policy_id.map(|i| i.to_string())),
+        Val::OptI(opt_micros(s.started_at)),
+        Val::OptI(opt_micros(s.first_response_due)),
+        Val::OptI(opt_micros(s.first_responded_at)),
+        Val::OptI(opt_micros(s.resolution_due)),
+        Val::OptI(opt_micros(s.resolved_at)),
+        Val::OptI(opt_micros(s.paused_at)),
+        Val::I(s.paused_secs),
+        Val::S(s.state.as_str().into()),
+        Val::OptI(opt_micros(s.next_check_at)),
+    ]
+}
 
 pub(crate) fn sla_row(row: &AnyRow) -> R<resonanz_core::sla::SlaRow> {
     Ok(resonanz_core::sla::SlaRow {

@@ -65,6 +65,22 @@ pub(crate) enum Val {
     B(Vec<u8>),
 }
 
+/// The `n`th parameter of a long statement. SQLite gets an anonymous `?` (parameters are bound in
+/// order): it looks up a numbered parameter's name by a linear scan, and sqlx asks for every
+/// parameter's name, so `$n` costs time quadratic in a statement's parameters (11 % of an SLA
+/// recompute's time).
+fn placeholder(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => "?".to_string(),
+        Backend::Postgres => format!("${n}"),
+    }
+}
+
+/// One row of a multi-row statement from its placeholders: `($1, $2, …)`.
+fn tuple(p: &[String]) -> String {
+    format!("({})", p.join(", "))
+}
+
 type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
 
 impl Val {
@@ -150,16 +166,10 @@ impl SqlTx {
             let mut placeholders = Vec::with_capacity(chunk.len());
             let mut n = 0;
             for _ in &chunk {
-                // SQLite: anonymous `?` in order. It looks up a numbered parameter's name by a
-                // linear scan, and sqlx asks for every parameter's name, so `$n` costs quadratic
-                // time in the parameters of a statement (10 % of an SLA recompute's time).
                 let ps: Vec<String> = (0..width)
                     .map(|_| {
                         n += 1;
-                        match self.backend {
-                            Backend::Sqlite => "?".to_string(),
-                            Backend::Postgres => format!("${n}"),
-                        }
+                        placeholder(self.backend, n)
                     })
                     .collect();
                 placeholders.push(row(&ps));
@@ -180,10 +190,7 @@ impl SqlTx {
             .map(|(sha, data)| vec![Val::S(sha), Val::I(data.len() as i64), Val::B(data)])
             .collect();
         // Stored once by hash: bytes stored before are left as they are.
-        self.write_rows("INSERT INTO blobs (sha256, size, data)", "ON CONFLICT DO NOTHING", blobs, |p| {
-            format!("({})", p.join(", "))
-        })
-        .await?;
+        self.write_rows("INSERT INTO blobs (sha256, size, data)", "ON CONFLICT DO NOTHING", blobs, tuple).await?;
         let attachments: Vec<Vec<Val>> = std::mem::take(&mut self.pending_attachments)
             .into_iter()
             .map(|a| {
@@ -203,17 +210,16 @@ impl SqlTx {
             "INSERT INTO attachments (id, message_id, filename, content_type, size, sha256, content_id, inline)",
             "",
             attachments,
-            |p| format!("({})", p.join(", ")),
+            tuple,
         )
         .await?;
         let analyses: Vec<Vec<Val>> =
             std::mem::take(&mut self.pending_analyses).iter().map(crate::assist::analysis_values).collect();
         let sql = format!("INSERT INTO message_analyses ({})", crate::assist::ANALYSIS_COLS);
-        self.write_rows(&sql, "ON CONFLICT (message_id) DO NOTHING", analyses, |p| format!("({})", p.join(", ")))
-            .await?;
+        self.write_rows(&sql, "ON CONFLICT (message_id) DO NOTHING", analyses, tuple).await?;
         let jobs: Vec<Vec<Val>> = std::mem::take(&mut self.pending_jobs).iter().map(job_values).collect();
         let sql = format!("INSERT INTO jobs ({JOB_INSERT_COLS})");
-        self.write_rows(&sql, "ON CONFLICT DO NOTHING", jobs, |p| format!("({})", p.join(", "))).await?;
+        self.write_rows(&sql, "ON CONFLICT DO NOTHING", jobs, tuple).await?;
         let search = std::mem::take(&mut self.pending_search);
         let backend = self.backend;
         self.write_rows(dialect::insert_search_prefix(backend), "", search, |p| dialect::search_row(backend, p))
@@ -239,7 +245,7 @@ impl SqlTx {
             "INSERT INTO audit_log (seq, actor, action, subject_type, subject_id, before_json, after_json, at, prev_hash, hash)",
             "",
             audit,
-            |p| format!("({})", p.join(", ")),
+            tuple,
         )
         .await
     }
@@ -316,12 +322,7 @@ impl Tx for SqlTx {
         ];
         for (select, values, is_header) in lookups {
             for chunk in values.chunks(500) {
-                let ps: Vec<String> = (1..=chunk.len())
-                    .map(|n| match self.backend {
-                        Backend::Sqlite => "?".to_string(),
-                        Backend::Postgres => format!("${n}"),
-                    })
-                    .collect();
+                let ps: Vec<String> = (1..=chunk.len()).map(|n| placeholder(self.backend, n)).collect();
                 let sql = format!("{select} ({})", ps.join(", "));
                 let q = chunk.iter().fold(sqlx::query(&sql), |q, v| q.bind(v.clone()));
                 let found: std::collections::HashSet<String> = q
@@ -870,29 +871,14 @@ impl Tx for SqlTx {
     async fn update_case_slas(&mut self, slas: &[SlaRow]) -> CoreResult<()> {
         let values: Vec<Vec<Val>> = slas
             .iter()
-            .map(|r| {
-                let s = &r.sla;
-                vec![
-                    Val::S(r.case_id.to_string()),
-                    Val::OptS(s.policy_id.map(|i| i.to_string())),
-                    Val::OptI(opt_micros(s.started_at)),
-                    Val::OptI(opt_micros(s.first_response_due)),
-                    Val::OptI(opt_micros(s.first_responded_at)),
-                    Val::OptI(opt_micros(s.resolution_due)),
-                    Val::OptI(opt_micros(s.resolved_at)),
-                    Val::OptI(opt_micros(s.paused_at)),
-                    Val::I(s.paused_secs),
-                    Val::S(s.state.as_str().into()),
-                    Val::OptI(opt_micros(s.next_check_at)),
-                ]
-            })
+            .map(|r| std::iter::once(Val::S(r.case_id.to_string())).chain(rows::sla_clock_values(&r.sla)).collect())
             .collect();
         // One `UPDATE … FROM` a table of values per chunk; both backends read the same SQL.
         let names: Vec<String> = (0..rows::SLA_CLOCK_COLS.len()).map(|i| format!("c{i}")).collect();
         let prefix = format!("WITH v(id, {}) AS (", names.join(", "));
         let sets: Vec<String> = rows::SLA_CLOCK_COLS.iter().zip(&names).map(|(c, n)| format!("{c} = v.{n}")).collect();
         let suffix = format!(") UPDATE cases SET {} FROM v WHERE cases.id = v.id", sets.join(", "));
-        self.write_rows(&prefix, &suffix, values, |p| format!("({})", p.join(", "))).await
+        self.write_rows(&prefix, &suffix, values, tuple).await
     }
     async fn routing_rules(&mut self) -> CoreResult<Vec<RoutingRule>> {
         if let Some(r) = &self.cached_rules {

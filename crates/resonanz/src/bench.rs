@@ -1005,7 +1005,10 @@ fn routing(rules: usize, cases: usize) -> serde_json::Value {
             }
         }
         let us = t.elapsed().as_secs_f64() * 1e6 / (passes * pool.len()) as f64;
-        by_kind.insert(format!("{label} ({} rules)", subset.len()), serde_json::json!((us * 100.0).round() / 100.0));
+        by_kind.insert(
+            format!("{label} ({} rules)", subset.rules().len()),
+            serde_json::json!((us * 100.0).round() / 100.0),
+        );
     }
     let mean = micros.iter().sum::<f64>() / micros.len().max(1) as f64;
     micros.sort_by(|a, b| a.total_cmp(b));
@@ -1087,38 +1090,31 @@ async fn sla(db: &DbArgs, open_cases: u64) -> anyhow::Result<()> {
     result
 }
 
-/// Every open case in batches of 1,000, as `recompute_sla` reads them.
-async fn all_open_cases(core: &Core) -> anyhow::Result<Vec<resonanz_core::case::Case>> {
+/// Every open case, read in pages of 1,000 as `recompute_sla` reads them, each mapped by `f` (so a
+/// caller that keeps little of a case never holds them all).
+async fn open_cases_mapped<T>(
+    core: &Core,
+    mut f: impl FnMut(resonanz_core::case::Case) -> T,
+) -> anyhow::Result<Vec<T>> {
     let mut out = Vec::new();
     let mut after = None;
     loop {
         let page = core.store.open_cases_after(after, 1000).await?;
         let Some(last) = page.last() else { return Ok(out) };
         after = Some(last.id);
-        out.extend(page);
+        out.extend(page.into_iter().map(&mut f));
     }
 }
 
-/// What a recompute may change on a case, for every open case (read page by page, kept small).
+/// What a recompute may change on a case, for every open case.
 type SlaSnapshot =
     Vec<(resonanz_core::ids::CaseId, resonanz_core::sla::SlaState, [Option<resonanz_core::Timestamp>; 3], i32)>;
 
 async fn sla_snapshot(core: &Core) -> anyhow::Result<SlaSnapshot> {
-    let mut out = Vec::new();
-    let mut after = None;
-    loop {
-        let page = core.store.open_cases_after(after, 1000).await?;
-        let Some(last) = page.last() else { return Ok(out) };
-        after = Some(last.id);
-        out.extend(page.into_iter().map(|c| {
-            (
-                c.id,
-                c.sla.state,
-                [c.sla.first_response_due, c.sla.resolution_due, c.sla.next_check_at],
-                c.escalation_level,
-            )
-        }));
-    }
+    open_cases_mapped(core, |c| {
+        (c.id, c.sla.state, [c.sla.first_response_due, c.sla.resolution_due, c.sla.next_check_at], c.escalation_level)
+    })
+    .await
 }
 
 /// Cases written, state changes, and how many of those turned to warning or breach (told and
@@ -1317,7 +1313,7 @@ async fn sla_run(db: &DbArgs, open_cases: u64) -> anyhow::Result<()> {
 
     // The pure part: `sla::evaluate` over every open case in memory with a prepared context.
     let t = Instant::now();
-    let mut cases = all_open_cases(&core).await?;
+    let mut cases = open_cases_mapped(&core, |c| c).await?;
     let read_secs = t.elapsed().as_secs_f64();
     let build_ctx = |policies: Vec<resonanz_core::sla::SlaPolicy>| -> anyhow::Result<SlaContext> {
         Ok(SlaContext {

@@ -328,8 +328,6 @@ pub(crate) async fn save_case(
     Ok(())
 }
 
-/// What a change of SLA state means: an audit event; for a warning or a breach, notices to the
-/// owner (or the team lead) and an escalation to the configured level.
 /// The audit event of an SLA state change worth recording (`case.sla_warning`, `…_breached`,
 /// `…_met`, `…_paused`, `…_resumed`), if this is one.
 fn sla_transition_event(
@@ -347,15 +345,20 @@ fn sla_transition_event(
         SlaState::Ok if was == SlaState::Paused => "case.sla_resumed",
         _ => return None,
     };
-    Some(NewAuditEvent::new(&Actor::System, action, "case", case, now).before(serde_json::json!({"state": was})).after(
-        serde_json::json!({
-            "state": sla.state,
-            "first_response_due": sla.first_response_due,
-            "resolution_due": sla.resolution_due,
-        }),
-    ))
+    let after = serde_json::json!({
+        "state": sla.state,
+        "first_response_due": sla.first_response_due,
+        "resolution_due": sla.resolution_due,
+    });
+    Some(
+        NewAuditEvent::new(&Actor::System, action, "case", case, now)
+            .before(serde_json::json!({"state": was}))
+            .after(after),
+    )
 }
 
+/// What a change of SLA state means: an audit event; for a warning or a breach, notices to the
+/// owner (or the team lead) and an escalation to the configured level.
 async fn sla_transition(
     core: &Core,
     tx: &mut dyn Tx,

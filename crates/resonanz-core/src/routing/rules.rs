@@ -690,8 +690,8 @@ fn at_word_boundaries(hay: &str, start: usize, end: usize) -> bool {
 }
 
 /// Which of the rule set's keywords occur in `hay` as whole words, by keyword id.
-fn word_hits(keywords: &aho_corasick::AhoCorasick, count: usize, hay: &str) -> Vec<bool> {
-    let mut hits = vec![false; count];
+fn word_hits(keywords: &aho_corasick::AhoCorasick, hay: &str) -> Vec<bool> {
+    let mut hits = vec![false; keywords.patterns_len()];
     // Overlapping: every occurrence of every keyword, so `rat` inside `beratung` does not hide a
     // later `rat`. A match of a UTF-8 keyword in UTF-8 text starts and ends on character boundaries.
     for m in keywords.find_overlapping_iter(hay) {
@@ -714,7 +714,7 @@ struct Scan<'a> {
 impl Scan<'_> {
     fn words_in(&self, text: &str, cell: &OnceCell<Vec<bool>>, ids: &[usize]) -> bool {
         let Some(keywords) = &self.set.keywords else { return false };
-        let hits = cell.get_or_init(|| word_hits(keywords, self.set.keyword_count, text));
+        let hits = cell.get_or_init(|| word_hits(keywords, text));
         ids.iter().any(|&i| hits[i])
     }
 }
@@ -844,7 +844,6 @@ impl CompiledRule {
 pub struct RuleSet {
     rules: Vec<CompiledRule>,
     keywords: Option<aho_corasick::AhoCorasick>,
-    keyword_count: usize,
 }
 
 impl RuleSet {
@@ -867,19 +866,11 @@ impl RuleSet {
         // Keywords are short lower-case words the rules were saved with; building cannot fail
         // for them, and without an automaton `contains_any` on text finds nothing.
         let keywords = (!words.is_empty()).then(|| aho_corasick::AhoCorasick::new(&words).ok()).flatten();
-        Self { rules, keywords, keyword_count: words.len() }
+        Self { rules, keywords }
     }
 
     pub fn rules(&self) -> &[CompiledRule] {
         &self.rules
-    }
-
-    pub fn len(&self) -> usize {
-        self.rules.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rules.is_empty()
     }
 }
 
@@ -987,7 +978,7 @@ mod tests {
         let mut found = 0;
         for i in 0..5_000 {
             let t = random_text(&mut rng, 1 + i % 30);
-            let hits = word_hits(&automaton, words.len(), &t);
+            let hits = word_hits(&automaton, &t);
             for (id, w) in words.iter().enumerate() {
                 assert_eq!(hits[id], has_word(&t, w), "{w:?} in {t:?}");
                 found += usize::from(hits[id]);
