@@ -319,6 +319,14 @@ pub trait Tx: Send {
     /// nothing else can store one meanwhile.
     async fn prefetch_absent(&mut self, message_id_headers: &[String], emails: &[String]) -> CoreResult<()>;
     async fn message_analysis(&mut self, id: MessageId) -> CoreResult<Option<MessageAnalysis>>;
+    /// The audit events about one subject with one action, oldest first, including those this
+    /// transaction appended and has not committed yet.
+    async fn subject_events_of(
+        &mut self,
+        subject_type: &str,
+        subject_id: &str,
+        action: &str,
+    ) -> CoreResult<Vec<AuditEvent>>;
     async fn insert_suggestion(&mut self, suggestion: &Suggestion) -> CoreResult<()>;
     async fn update_suggestion(&mut self, suggestion: &Suggestion) -> CoreResult<()>;
     async fn suggestion(&mut self, id: SuggestionId) -> CoreResult<Option<Suggestion>>;

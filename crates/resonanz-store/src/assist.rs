@@ -16,9 +16,7 @@ use crate::db_err;
 use crate::rows::{R, decode_err, micros, opt_micros, opt_time, opt_uuid, time, uuid};
 use crate::tx::Val;
 
-fn map_all<T>(rows: Vec<AnyRow>, f: fn(&AnyRow) -> R<T>) -> CoreResult<Vec<T>> {
-    rows.iter().map(f).collect::<Result<_, _>>().map_err(db_err)
-}
+use crate::rows::map_all;
 
 fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> R<T> {
     let s: String = row.try_get(col)?;

@@ -45,6 +45,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_responsibility.sql"),
         postgres: include_str!("../migrations/postgres/0005_responsibility.sql"),
     },
+    Migration {
+        version: 6,
+        name: "sla_checks",
+        sqlite: include_str!("../migrations/sqlite/0006_sla_checks.sql"),
+        postgres: include_str!("../migrations/postgres/0006_sla_checks.sql"),
+    },
 ];
 
 pub fn migrations_for(backend: Backend) -> impl Iterator<Item = (i64, &'static str)> {

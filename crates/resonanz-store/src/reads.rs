@@ -28,9 +28,7 @@ use sqlx::{Any, AnyConnection, Row};
 use crate::rows::{self, micros};
 use crate::{SqlStore, db_err, dialect};
 
-fn map_all<T>(rows: Vec<AnyRow>, f: fn(&AnyRow) -> rows::R<T>) -> CoreResult<Vec<T>> {
-    rows.iter().map(f).collect::<Result<_, _>>().map_err(db_err)
-}
+use crate::rows::map_all;
 
 pub(crate) async fn contact_view(conn: &mut AnyConnection, id: ContactId) -> CoreResult<Option<ContactView>> {
     let sql = format!("SELECT {} FROM contacts WHERE id = $1", rows::CONTACT_COLS);

@@ -17,9 +17,7 @@ use sqlx::{AnyConnection, Row};
 use crate::db_err;
 use crate::rows::{self, R, decode_err, micros, opt_micros, opt_time, opt_uuid, time, uuid};
 
-fn map_all<T>(rows: Vec<AnyRow>, f: fn(&AnyRow) -> R<T>) -> CoreResult<Vec<T>> {
-    rows.iter().map(f).collect::<Result<_, _>>().map_err(db_err)
-}
+use crate::rows::map_all;
 
 fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> R<T> {
     let s: String = row.try_get(col)?;
@@ -539,15 +537,14 @@ pub(crate) async fn survey_stats(
 
 pub(crate) async fn sla_checks_due(conn: &mut AnyConnection, now: Timestamp, limit: u32) -> CoreResult<Vec<CaseId>> {
     let rows = sqlx::query(
-        "SELECT id FROM cases WHERE sla_next_check_at IS NOT NULL AND sla_next_check_at <= $1 \
-         ORDER BY sla_next_check_at, id LIMIT $2",
+        "SELECT case_id FROM sla_checks WHERE next_check_at <= $1 ORDER BY next_check_at, case_id LIMIT $2",
     )
     .bind(micros(now))
     .bind(i64::from(limit))
     .fetch_all(conn)
     .await
     .map_err(db_err)?;
-    map_all(rows, |r| Ok(CaseId(uuid(r, "id")?)))
+    map_all(rows, |r| Ok(CaseId(uuid(r, "case_id")?)))
 }
 
 pub(crate) async fn open_cases_after(

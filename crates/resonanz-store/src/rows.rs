@@ -16,6 +16,11 @@ use uuid::Uuid;
 
 pub(crate) type R<T> = Result<T, sqlx::Error>;
 
+/// Every row mapped by `f`, or the first error.
+pub(crate) fn map_all<T>(rows: Vec<AnyRow>, f: fn(&AnyRow) -> R<T>) -> resonanz_core::error::CoreResult<Vec<T>> {
+    rows.iter().map(f).collect::<Result<_, _>>().map_err(crate::db_err)
+}
+
 pub(crate) fn micros(t: Timestamp) -> i64 {
     t.timestamp_micros()
 }

@@ -44,6 +44,11 @@ pub(crate) struct SqlTx {
     /// New messages' pending analyses and their jobs (see `Tx::queue_analysis`).
     pending_analyses: Vec<MessageAnalysis>,
     pending_jobs: Vec<NewJob>,
+    /// Each written case's next SLA check (`None`: no check), by case id, on PostgreSQL: the table
+    /// `sla_checks`, the watcher's queue, is brought level with the cases' `sla_next_check_at` at
+    /// commit, in multi-row statements. Nothing reads it inside a transaction. (On SQLite the
+    /// queue is a view over the cases; see migration 0006.)
+    pending_checks: std::collections::BTreeMap<String, Option<i64>>,
     /// Message-IDs and e-mail addresses `prefetch_absent` found nowhere, until this transaction
     /// stores one: their lookups answer "none" without a statement.
     absent_headers: std::collections::HashSet<String>,
@@ -135,6 +140,7 @@ impl SqlStore {
             pending_search: Vec::new(),
             pending_analyses: Vec::new(),
             pending_jobs: Vec::new(),
+            pending_checks: Default::default(),
             absent_headers: Default::default(),
             absent_emails: Default::default(),
             cached_rules: None,
@@ -181,6 +187,13 @@ impl SqlTx {
         Ok(())
     }
 
+    /// Remembers a written case's next SLA check for `sla_checks` (see `pending_checks`).
+    fn queue_check(&mut self, case: CaseId, at: Option<Timestamp>) {
+        if self.backend == Backend::Postgres {
+            self.pending_checks.insert(case.to_string(), at.map(micros));
+        }
+    }
+
     /// Writes every buffered row, parents before children (blobs before the rows referring to them).
     async fn flush(&mut self) -> CoreResult<()> {
         let mut seen = std::collections::HashSet::new();
@@ -220,6 +233,18 @@ impl SqlTx {
         let jobs: Vec<Vec<Val>> = std::mem::take(&mut self.pending_jobs).iter().map(job_values).collect();
         let sql = format!("INSERT INTO jobs ({JOB_INSERT_COLS})");
         self.write_rows(&sql, "ON CONFLICT DO NOTHING", jobs, tuple).await?;
+        let (due, none): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.pending_checks).into_iter().partition(|(_, at)| at.is_some());
+        let due: Vec<Vec<Val>> = due.into_iter().map(|(id, at)| vec![Val::S(id), Val::OptI(at)]).collect();
+        self.write_rows(
+            "INSERT INTO sla_checks (case_id, next_check_at)",
+            "ON CONFLICT (case_id) DO UPDATE SET next_check_at = excluded.next_check_at",
+            due,
+            tuple,
+        )
+        .await?;
+        let none: Vec<Vec<Val>> = none.into_iter().map(|(id, _)| vec![Val::S(id)]).collect();
+        self.write_rows("DELETE FROM sla_checks WHERE case_id IN (", ")", none, tuple).await?;
         let search = std::mem::take(&mut self.pending_search);
         let backend = self.backend;
         self.write_rows(dialect::insert_search_prefix(backend), "", search, |p| dialect::search_row(backend, p))
@@ -395,11 +420,15 @@ impl Tx for SqlTx {
     }
 
     async fn insert_case(&mut self, c: &Case) -> CoreResult<()> {
+        if c.sla.next_check_at.is_some() {
+            self.queue_check(c.id, c.sla.next_check_at);
+        }
         let sql = &rows::CASE_WRITE.0;
         rows::bind_case(sqlx::query(sql), c).execute(&mut *self.tx).await.map_err(db_err).map(|_| ())
     }
 
     async fn update_case(&mut self, c: &Case) -> CoreResult<()> {
+        self.queue_check(c.id, c.sla.next_check_at);
         let sql = &rows::CASE_WRITE.1;
         rows::bind_case(sqlx::query(sql), c).execute(&mut *self.tx).await.map_err(db_err).map(|_| ())
     }
@@ -864,11 +893,35 @@ impl Tx for SqlTx {
         self.cached_settings.insert(key.to_string(), v.clone());
         Ok(v)
     }
+    async fn subject_events_of(
+        &mut self,
+        subject_type: &str,
+        subject_id: &str,
+        action: &str,
+    ) -> CoreResult<Vec<AuditEvent>> {
+        let sql = format!(
+            "SELECT {} FROM audit_log WHERE subject_type = $1 AND subject_id = $2 AND action = $3 ORDER BY seq",
+            rows::AUDIT_COLS
+        );
+        let q = sqlx::query(&sql).bind(subject_type.to_string()).bind(subject_id.to_string()).bind(action.to_string());
+        let mut events = rows::map_all(q.fetch_all(&mut *self.tx).await.map_err(db_err)?, rows::audit)?;
+        events.extend(
+            self.pending_audit
+                .iter()
+                .filter(|e| e.subject_type == subject_type && e.subject_id == subject_id && e.action == action)
+                .cloned(),
+        );
+        Ok(events)
+    }
+
     async fn open_case_slas_after(&mut self, after: Option<CaseId>, limit: u32) -> CoreResult<Vec<SlaRow>> {
         crate::responsibility::open_case_slas_after(&mut self.tx, after, limit).await
     }
 
     async fn update_case_slas(&mut self, slas: &[SlaRow]) -> CoreResult<()> {
+        for r in slas {
+            self.queue_check(r.case_id, r.sla.next_check_at);
+        }
         let values: Vec<Vec<Val>> = slas
             .iter()
             .map(|r| std::iter::once(Val::S(r.case_id.to_string())).chain(rows::sla_clock_values(&r.sla)).collect())

@@ -14,9 +14,7 @@ use sqlx::{AnyConnection, Row};
 use crate::rows::{self, R, decode_err, micros, opt_micros, opt_time, opt_uuid, time, uuid};
 use crate::{SqlStore, db_err};
 
-fn map_all<T>(rows: Vec<AnyRow>, f: fn(&AnyRow) -> R<T>) -> CoreResult<Vec<T>> {
-    rows.iter().map(f).collect::<Result<_, _>>().map_err(db_err)
-}
+use crate::rows::map_all;
 
 const SESSION_COLS: &str = "id_sha256, user_id, csrf_token, user_agent, created_at, last_seen_at, expires_at";
 

@@ -318,15 +318,13 @@ impl Core {
             }
         }
         // A rule tells people about a case once, even when it matches again on a later trigger.
+        // Read through the transaction: an earlier mail of the same batch may have told them.
         let told_before = !a.notify.is_empty()
-            && self.store.subject_events("case", &case.id.to_string()).await?.iter().any(|e| {
-                e.action == "case.routed"
-                    && e.after.as_deref().and_then(|a| serde_json::from_str::<serde_json::Value>(a).ok()).is_some_and(
-                        |v| {
-                            v["rule_id"] == serde_json::json!(m.rule_id)
-                                && v["notified"].as_array().is_some_and(|n| !n.is_empty())
-                        },
-                    )
+            && tx.subject_events_of("case", &case.id.to_string(), "case.routed").await?.iter().any(|e| {
+                e.after.as_deref().and_then(|a| serde_json::from_str::<serde_json::Value>(a).ok()).is_some_and(|v| {
+                    v["rule_id"] == serde_json::json!(m.rule_id)
+                        && v["notified"].as_array().is_some_and(|n| !n.is_empty())
+                })
             });
         let mut told = Vec::new();
         for target in a.notify.iter().filter(|_| !told_before) {

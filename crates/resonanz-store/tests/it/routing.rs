@@ -495,3 +495,30 @@ async fn a_rule_tells_people_once_although_it_matches_again(db: Db) {
     assert_eq!(notices(&t, &o.lead, "routed", id).await.len(), 1, "the lead is told once");
 }
 db_test!(a_rule_tells_people_once_although_it_matches_again, a_rule_tells_people_once_although_it_matches_again);
+
+/// Two mails of one case in one ingest batch: the rule matches on both (created, then message) and
+/// tells the lead once. The second match must see the first's event, which is not committed yet.
+async fn a_rule_tells_people_once_within_one_ingest_batch(db: Db) {
+    let t = TestCore::new(db).await;
+    let o = org(&t, 1).await;
+    let actions = RuleActions { notify: vec![NotifyTarget::TeamLead], team_id: Some(o.team), ..Default::default() };
+    let input = RuleInput {
+        triggers: Some(vec![Trigger::Created, Trigger::Message]),
+        ..rule("Kündigungen", vec![cond("text", Op::ContainsAny, json!(["kündigung"]))], actions)
+    };
+    t.core.create_routing_rule(&o.admin, input).await.unwrap();
+    let first = resonanz_testkit::mail::inbound("karl.kunde@example.de", "Karl Kunde", "Abo", "Die Kündigung bitte.");
+    let mut second = resonanz_testkit::mail::inbound("karl.kunde@example.de", "Karl Kunde", "Re: Abo", "Kündigung!");
+    second.in_reply_to = vec![first.message_id.clone().unwrap()];
+    let source = resonanz_core::mail::MailSource { label: "test".into(), mailbox_id: None };
+    let items = [(first, b"k1".as_slice()), (second, b"k2")]
+        .into_iter()
+        .map(|(mail, raw)| resonanz_core::ingest::IngestItem { source: &source, raw, parsed: Ok(mail) })
+        .collect();
+    let r: Vec<_> = t.core.ingest_batch(items).await.into_iter().map(|r| r.unwrap()).collect();
+    let id = r[0].case_id.unwrap();
+    assert_eq!(r[1].case_id, Some(id), "the reply joins the case");
+    assert_eq!(events(&t, id, "case.routed").await.len(), 2, "it matched twice");
+    assert_eq!(notices(&t, &o.lead, "routed", id).await.len(), 1, "the lead is told once");
+}
+db_test!(a_rule_tells_people_once_within_one_ingest_batch, a_rule_tells_people_once_within_one_ingest_batch);

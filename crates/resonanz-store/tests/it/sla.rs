@@ -56,6 +56,22 @@ async fn first_header(t: &TestCore, id: CaseId) -> String {
     first.message.message_id_header.clone().unwrap()
 }
 
+/// The watcher's queue (`sla_checks`) holds exactly the cases with a next SLA check, at that
+/// instant. On PostgreSQL it is written apart from the case, so every path that moves a check must
+/// keep it level (on SQLite it is a view of the cases). Returns how many checks are queued.
+pub(crate) async fn assert_queue_level(t: &TestCore) -> usize {
+    let pool = t.store.pool();
+    let cases: Vec<(String, i64)> =
+        sqlx::query_as("SELECT id, sla_next_check_at FROM cases WHERE sla_next_check_at IS NOT NULL ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    let queue: Vec<(String, i64)> =
+        sqlx::query_as("SELECT case_id, next_check_at FROM sla_checks ORDER BY case_id").fetch_all(pool).await.unwrap();
+    assert_eq!(queue, cases, "the watcher's queue and the cases' next checks");
+    queue.len()
+}
+
 fn set(status: CaseStatus) -> CasePatch {
     CasePatch { status: Some(status), ..Default::default() }
 }
@@ -189,6 +205,34 @@ db_test!(
     a_calendar_around_the_clock_counts_real_hours_across_dst
 );
 
+/// A database from before the watcher's queue had its own table (migration 6) keeps every check.
+async fn upgrading_moves_every_next_check_into_the_watchers_queue(db: Db) {
+    let t = TestCore::new(db).await;
+    let o = org(&t, 0).await;
+    save_policy(&t, &o.admin, standard()).await;
+    let id = mail_at(&t, "2026-03-02T10:00:00+01:00", 1).await;
+    mail_at(&t, "2026-03-02T10:30:00+01:00", 2).await;
+    // The schema as migration 5 left it: the next check only on the case, with its index.
+    let pool = t.store.pool();
+    let undo: &[&str] = match db {
+        Db::Sqlite => &["DROP VIEW sla_checks"],
+        Db::Postgres => &["DROP TABLE sla_checks", "CREATE INDEX cases_sla_check ON cases (sla_next_check_at)"],
+    };
+    for sql in undo.iter().chain(&["DELETE FROM schema_migrations WHERE version = 6"]) {
+        sqlx::raw_sql(sql).execute(pool).await.unwrap();
+    }
+    assert_eq!(t.store.migrate().await.unwrap(), 1);
+    assert_eq!(assert_queue_level(&t).await, 2);
+    // The watcher finds the first case's warning through it.
+    t.clock.set(at("2026-03-02T12:00:00Z"));
+    assert_eq!(t.core.tick().await.unwrap().sla_checked, 1);
+    assert_eq!(case(&t, id).await.sla.state, SlaState::Warning);
+}
+db_test!(
+    upgrading_moves_every_next_check_into_the_watchers_queue,
+    upgrading_moves_every_next_check_into_the_watchers_queue
+);
+
 // ---------------------------------------------------------------------------------------------
 // Warning and breach
 
@@ -213,6 +257,7 @@ async fn the_watcher_warns_then_reports_a_breach_and_escalates(db: Db) {
     let c = case(&t, id).await;
     assert_eq!((c.sla.state, c.sla.next_check_at), (SlaState::Warning, Some(at("2026-03-02T13:00:00Z"))));
     assert_eq!((c.escalation_level, c.escalation_reason.as_deref()), (1, Some("Frist läuft bald ab")));
+    assert_eq!(assert_queue_level(&t).await, 1);
     assert_eq!(c.escalated_at, Some(t.clock.now()));
     let warned = notices(&t, owner, "sla_warning", id).await;
     assert_eq!(warned.len(), 1);
@@ -236,6 +281,7 @@ async fn the_watcher_warns_then_reports_a_breach_and_escalates(db: Db) {
     let c = case(&t, id).await;
     assert_eq!(c.sla.state, SlaState::Breached);
     assert_eq!(c.sla.next_check_at, Some(at("2026-03-03T14:00:00Z")), "the resolution's warning");
+    assert_eq!(assert_queue_level(&t).await, 1);
     assert_eq!((c.escalation_level, c.escalation_reason.as_deref()), (2, Some("Frist überschritten")));
     assert_eq!(notices(&t, owner, "sla_breach", id).await.len(), 1);
     assert_eq!(notices(&t, &o.supervisor, "escalation", id).await.len(), 1);
@@ -278,6 +324,7 @@ async fn the_watcher_warns_then_reports_a_breach_and_escalates(db: Db) {
     assert_eq!(t.core.tick().await.unwrap().sla_checked, 1);
     let c = case(&t, id).await;
     assert_eq!((c.sla.state, c.sla.next_check_at, c.escalation_level), (SlaState::Breached, None, 2));
+    assert_eq!(assert_queue_level(&t).await, 0, "nothing left to check");
     assert_eq!(t.core.tick().await.unwrap(), TickReport::default());
     assert_eq!(notices(&t, owner, "sla_breach", id).await.len(), 1);
     assert_eq!(t.core.case_escalations(id).await.unwrap().len(), 2);
@@ -317,6 +364,7 @@ async fn a_reply_meets_the_first_response_and_resolving_meets_resolution(db: Db)
     t.core.update_case(id, &Actor::User(t.agent.id), set(CaseStatus::Resolved)).await.unwrap();
     let c = case(&t, id).await;
     assert_eq!((c.sla.state, c.sla.resolved_at, c.sla.next_check_at), (SlaState::Met, Some(t.clock.now()), None));
+    assert_eq!(assert_queue_level(&t).await, 1, "only the unanswered case");
     assert_eq!(events(&t, id, "case.sla_met").await.len(), 1);
 
     // The contact writes again: a new resolution clock from now; the first response stays met.
@@ -354,6 +402,7 @@ async fn waiting_on_the_contact_stops_the_clock(db: Db) {
     t.core.update_case(id, &Actor::User(t.agent.id), set(CaseStatus::WaitingOnContact)).await.unwrap();
     let c = case(&t, id).await;
     assert_eq!((c.sla.state, c.sla.paused_at, c.sla.next_check_at), (SlaState::Paused, Some(t.clock.now()), None));
+    assert_eq!(assert_queue_level(&t).await, 0, "a paused clock is not checked");
     assert_eq!(c.sla.first_response_due, Some(at("2026-03-02T13:00:00Z")));
     assert_eq!(events(&t, id, "case.sla_paused").await.len(), 1);
 
@@ -475,6 +524,7 @@ async fn changed_policies_recompute_open_cases(db: Db) {
     let c = case(&t, id).await;
     assert_eq!(c.sla.first_response_due, Some(at("2026-03-02T09:30:00Z")));
     assert_eq!((c.sla.state, c.sla.next_check_at), (SlaState::Ok, Some(t.clock.now())), "for the watcher, now");
+    assert_eq!(assert_queue_level(&t).await, 1);
     let recomputed = events(&t, id, "case.sla_recomputed").await;
     let states: Vec<_> = recomputed.iter().map(|e| after(e)["state"].clone()).collect();
     assert_eq!(states, [json!("ok"), json!("breached")], "when the first policy came, and now");
@@ -498,6 +548,7 @@ async fn changed_policies_recompute_open_cases(db: Db) {
     let c = case(&t, id).await;
     assert_eq!((c.sla.state, c.sla.first_response_due), (SlaState::Ok, Some(at("2026-03-02T11:00:00Z"))));
     assert_eq!(c.sla.next_check_at, Some(at("2026-03-02T10:45:00Z")), "the warning, 15 minutes before");
+    assert_eq!(assert_queue_level(&t).await, 1);
     assert_eq!(c.escalation_level, 2);
     let states: Vec<_> =
         events(&t, id, "case.sla_recomputed").await.iter().map(|e| after(e)["state"].clone()).collect();
@@ -510,5 +561,6 @@ async fn changed_policies_recompute_open_cases(db: Db) {
     let c = case(&t, id).await;
     assert_eq!((c.sla.policy_id, c.sla.first_response_due, c.sla.resolution_due), (None, None, None));
     assert_eq!((c.sla.state, c.sla.next_check_at), (SlaState::None, None));
+    assert_eq!(assert_queue_level(&t).await, 0);
 }
 db_test!(changed_policies_recompute_open_cases, changed_policies_recompute_open_cases);
