@@ -167,6 +167,10 @@ async fn page_editing(state: &AppState, agent: &Agent, errors: FormErrors, editi
         ("inactive_hours", settings.inactive_hours),
         ("distressing_cap", settings.distressing_cap),
         ("csat_valid_days", settings.csat_valid_days),
+        ("sla_warning_level", i64::from(settings.sla_warning_level)),
+        ("sla_breach_level", i64::from(settings.sla_breach_level)),
+        ("asks_for_person_level", i64::from(settings.asks_for_person_level)),
+        ("asks_for_manager_level", i64::from(settings.asks_for_manager_level)),
     ];
     let edit = PolicyForm::of(editing.and_then(|id| policies.iter().find(|p| p.id == id)));
     let mut res = render(&SlaPage {
@@ -320,6 +324,11 @@ pub async fn save_settings(State(state): State<AppState>, agent: Agent, form: Fo
         inactive_hours: num("inactive_hours"),
         distressing_cap: num("distressing_cap"),
         csat_valid_days: num("csat_valid_days"),
+        // Out of i32's range is out of the levels' range too: core refuses it with the field.
+        sla_warning_level: num("sla_warning_level").try_into().unwrap_or(i32::MAX),
+        sla_breach_level: num("sla_breach_level").try_into().unwrap_or(i32::MAX),
+        asks_for_person_level: num("asks_for_person_level").try_into().unwrap_or(i32::MAX),
+        asks_for_manager_level: num("asks_for_manager_level").try_into().unwrap_or(i32::MAX),
         csat_enabled: form.get("csat_enabled") == "1",
         public_url: form.get("public_url").trim().to_string(),
         ..current

@@ -134,6 +134,53 @@ async fn rule_lines_follow_ups_and_preferences(db: Db) {
     let p = t.core.sla_policies().await.unwrap();
     assert_eq!((p.len(), p[0].first_response_minutes), (1, 120), "changed, not added");
 
+    // The watcher's thresholds and the escalation levels: saved from the page, refused by field.
+    let settings = [
+        ("handover_remind_minutes", "30"),
+        ("handover_escalate_minutes", "90"),
+        ("unowned_minutes", "60"),
+        ("inactive_hours", "24"),
+        ("distressing_cap", "2"),
+        ("csat_valid_days", "14"),
+        ("public_url", ""),
+        ("sla_warning_level", "0"),
+        ("sla_breach_level", "1"),
+        ("asks_for_person_level", "2"),
+        ("asks_for_manager_level", "2"),
+    ];
+    let mut before = t.core.responsibility_settings().await.unwrap();
+    before.category_levels.insert("complaint".into(), 2);
+    t.core.set_responsibility_settings(&Actor::System, &before).await.unwrap();
+    let r = a.post("/admin/sla/settings", &settings).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let s = t.core.responsibility_settings().await.unwrap();
+    assert_eq!(
+        (s.handover_remind_minutes, s.handover_escalate_minutes, s.unowned_minutes, s.inactive_hours),
+        (30, 90, 60, 24)
+    );
+    assert_eq!(
+        (s.sla_warning_level, s.sla_breach_level, s.asks_for_person_level, s.asks_for_manager_level),
+        (0, 1, 2, 2)
+    );
+    assert_eq!(s.category_levels, before.category_levels, "kept: not on the page");
+    let page = a.get("/admin/sla").await.text();
+    assert!(page.contains("Eskalationsstufe, wenn eine Frist überschritten ist"), "labelled in German");
+    assert!(
+        page.contains(r#"id="set-sla_breach_level" name="sla_breach_level" type="number" min="0" step="1" value="1""#)
+    );
+    let mut bad = settings.to_vec();
+    bad[8] = ("sla_breach_level", "3");
+    let r = a.post("/admin/sla/settings", &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().contains(
+            r#"<p class="field-error" id="set-sla_breach_level-error">Außerhalb des erlaubten Bereichs.</p>"#
+        ),
+        "{}",
+        r.text()
+    );
+    assert_eq!(t.core.responsibility_settings().await.unwrap().sla_breach_level, 1, "unchanged");
+
     // A follow-up from the case page: the case leaves the inbox and is under "Wiedervorlage".
     let anna = person(t, "anna.berger@resonanz.test", "Anna Berger", Role::Agent).await;
     let mut b = sign_in(&router, "anna.berger@resonanz.test").await;
