@@ -190,6 +190,11 @@ async fn rule_lines_follow_ups_and_preferences(db: Db) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "in the past");
     let r = b
+        .post(&format!("/cases/{case}/follow-ups"), &[("kind", "snooze"), ("due_at", "2031-03-01T09:00"), ("note", "")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "too far ahead");
+    assert!(r.text().contains("Höchstens zwei Jahre im Voraus."), "core's refusal in German: {}", r.text());
+    let r = b
         .post(
             &format!("/cases/{case}/follow-ups"),
             &[("kind", "snooze"), ("due_at", "2026-03-04T09:00"), ("note", "Rückruf")],
