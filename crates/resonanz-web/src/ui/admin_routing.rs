@@ -353,7 +353,7 @@ fn input_of(t: Tr, f: &FormData) -> Result<RuleInput, FormErrors> {
 }
 
 /// Core's refusal in the page's language, by its code; the condition it is about, if any, gives
-/// the field and operator. Codes this page does not know keep core's message.
+/// the field and operator. Other codes get the texts every page uses (`FormErrors::core_message`).
 fn refusal(t: Tr, f: &resonanz_core::FieldError, condition: Option<&Condition>) -> String {
     let field = condition.map(|c| c.field.trim().to_string()).unwrap_or_default();
     let op = condition.map(|c| c.op.as_str()).unwrap_or_default();
@@ -372,13 +372,10 @@ fn refusal(t: Tr, f: &resonanz_core::FieldError, condition: Option<&Condition>) 
             t.arg("err-rule-regex", "detail", detail)
         }
         ("too_many", _) => t.get("err-rule-too-many"),
-        ("invalid_tag", _) => t.get("err-rule-tag"),
-        ("unknown_team", _) => t.get("err-unknown-team"),
-        ("unknown_user", _) => t.get("err-rule-unknown-user"),
         ("required", "name") => t.get("err-rule-name"),
         ("required", "triggers") => t.get("err-rule-triggers"),
         ("required", "actions") => t.get("err-rule-actions"),
-        _ => f.message.clone(),
+        _ => FormErrors::core_message(t, f),
     }
 }
 

@@ -480,18 +480,19 @@ pub struct FormErrors(pub HashMap<String, String>);
 impl FormErrors {
     pub fn from_core(t: Tr, e: &CoreError) -> Option<Self> {
         match e {
-            CoreError::Invalid(fields) => Some(Self(
-                fields
-                    .iter()
-                    .map(|f| {
-                        let key = format!("err-{}", f.code.replace('_', "-"));
-                        let msg = t.get(&key);
-                        (f.field.clone(), if msg == key { f.message.clone() } else { msg })
-                    })
-                    .collect(),
-            )),
+            CoreError::Invalid(fields) => {
+                Some(Self(fields.iter().map(|f| (f.field.clone(), Self::core_message(t, f))).collect()))
+            }
             _ => None,
         }
+    }
+
+    /// A core refusal in the user's language, by its code (`err-<code>`), or core's English
+    /// message for a code without a text.
+    pub fn core_message(t: Tr, f: &resonanz_core::FieldError) -> String {
+        let key = format!("err-{}", f.code.replace('_', "-"));
+        let msg = t.get(&key);
+        if msg == key { f.message.clone() } else { msg }
     }
     pub fn get(&self, field: &str) -> &str {
         self.0.get(field).map(String::as_str).unwrap_or("")
