@@ -258,6 +258,12 @@ err-unfilled-placeholder = Ein Platzhalter hat keinen Wert für diesen Fall (zum
 contact-preferences = Vorlieben ändern
 contact-address-form = Anrede
 contact-notes = Notizen zur Person
+contact-attributes = Merkmale
+contact-attributes-hint = Eine Zeile je Merkmal, zum Beispiel „vip: ja“ oder „age_group: kind“. Routing-Regeln lesen sie als contact.vip, contact.age_group.
+err-attribute-line = Jede Zeile: Name, Doppelpunkt, Wert – zum Beispiel „vip: ja“.
+err-attributes-invalid-key = Namen haben 1 bis 40 Buchstaben, Ziffern, _ oder -.
+err-attributes-too-long = Ein Wert hat höchstens 200 Zeichen.
+err-attributes-too-many = Höchstens 30 Merkmale.
 # Assist: machine suggestions, safeguarding, four-eyes approval, drafts, the AI ledger.
 nav-assist = Assist
 assist-machine-suggestion = Vorschlag der Maschine

@@ -261,6 +261,12 @@ err-unfilled-placeholder = A placeholder has no value for this case (such as {"{
 contact-preferences = Change preferences
 contact-address-form = Form of address
 contact-notes = Notes on the person
+contact-attributes = Attributes
+contact-attributes-hint = One line per attribute, for example “vip: yes” or “age_group: child”. Routing rules read them as contact.vip, contact.age_group.
+err-attribute-line = Each line: name, colon, value – for example “vip: yes”.
+err-attributes-invalid-key = Names have 1 to 40 letters, digits, _ or -.
+err-attributes-too-long = A value has at most 200 characters.
+err-attributes-too-many = At most 30 attributes.
 # Assist: machine suggestions, safeguarding, four-eyes approval, drafts, the AI ledger.
 nav-assist = Assist
 assist-machine-suggestion = Machine suggestion

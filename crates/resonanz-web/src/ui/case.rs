@@ -4,6 +4,8 @@
 //! forms are in `case_forms` and `assist_forms`, attachments in `attachments`, event texts in
 //! `case_events`, Assist's views in `case_assist`.
 
+use std::collections::BTreeMap;
+
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -158,6 +160,8 @@ struct CasePage {
     assign_note: String,
     assign_owner: Option<String>,
     collision: String,
+    /// The contact's attributes as the form shows them (`key: value` lines), or as typed in a refused form.
+    contact_attributes: String,
     /// The session's CSRF token, for the forms in the timeline and the drafts panel.
     csrf: String,
     drafts: DraftsPanel,
@@ -188,6 +192,28 @@ pub struct CaseParams {
     images: String,
 }
 
+/// A contact's attributes as the contact form edits them: one `key: value` line each.
+pub(super) fn attribute_lines(attributes: &BTreeMap<String, String>) -> String {
+    attributes.iter().map(|(k, v)| format!("{k}: {v}\n")).collect()
+}
+
+/// The attribute lines of the contact form: `key: value`, blank lines skipped, a later line for the
+/// same key wins. Keys and values are checked by core.
+pub(super) fn parse_attribute_lines(text: &str) -> Result<BTreeMap<String, String>, CoreError> {
+    let mut out = BTreeMap::new();
+    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let Some((key, value)) = line.split_once(':') else {
+            return Err(CoreError::invalid(
+                "attributes",
+                "attribute_line",
+                format!("line {}: expected 'key: value'", n + 1),
+            ));
+        };
+        out.insert(key.trim().to_string(), value.trim().to_string());
+    }
+    Ok(out)
+}
+
 /// What the forms on the page held, to show again after a refusal.
 #[derive(Default)]
 pub(super) struct Kept {
@@ -199,6 +225,8 @@ pub(super) struct Kept {
     pub(super) assign_note: String,
     /// The owner chosen in a refused handover form (`""` for nobody).
     pub(super) assign_owner: Option<String>,
+    /// The attribute lines of a refused contact form.
+    pub(super) contact_attributes: Option<String>,
     pub(super) collision: String,
     pub(super) flash: Option<(bool, String)>,
     /// Drafts just proposed (with the reason when there are none); otherwise the pending ones.
@@ -351,6 +379,9 @@ pub(super) async fn render_case(state: &AppState, agent: &Agent, id: &str, show_
         assign_note: kept.assign_note,
         assign_owner: kept.assign_owner,
         collision: kept.collision,
+        contact_attributes: kept.contact_attributes.unwrap_or_else(|| {
+            d.contact.as_ref().map(|cv| attribute_lines(&cv.contact.attributes)).unwrap_or_default()
+        }),
         csrf: agent.session.csrf_token.clone(),
         drafts,
         draft_id: kept.draft_id,

@@ -195,18 +195,21 @@ pub async fn escalate(State(state): State<AppState>, agent: Agent, Path(id): Pat
 
 /// The contact's preferences from the sidebar: formal or informal address, language, notes.
 pub async fn contact(State(state): State<AppState>, agent: Agent, Path(id): Path<String>, form: FormData) -> Response {
+    let attributes = form.get("attributes");
     let r = async {
         let d = load(&state, &agent, &id).await?;
         let patch = resonanz_core::contact::ContactPatch {
             address_form: Some(form.get("address_form")),
             language: Some(form.get("language")),
             notes: Some(form.get("notes")),
+            attributes: Some(super::case::parse_attribute_lines(&attributes)?),
             ..Default::default()
         };
         state.core.update_contact(&Actor::User(agent.user.id), d.case.contact_id, patch).await
     }
     .await;
-    after_form(&state, &agent, &id, r, "", |errors| Kept { errors, ..Default::default() }).await
+    let kept = |errors| Kept { errors, contact_attributes: Some(attributes), ..Default::default() };
+    after_form(&state, &agent, &id, r, "", kept).await
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -487,12 +487,17 @@ impl FormErrors {
         }
     }
 
-    /// A core refusal in the user's language, by its code (`err-<code>`), or core's English
-    /// message for a code without a text.
+    /// A core refusal in the user's language: the text for this field and code
+    /// (`err-<field>-<code>`, for refusals whose limit depends on the field), else the one for the
+    /// code (`err-<code>`), else core's English message.
     pub fn core_message(t: Tr, f: &resonanz_core::FieldError) -> String {
-        let key = format!("err-{}", f.code.replace('_', "-"));
-        let msg = t.get(&key);
-        if msg == key { f.message.clone() } else { msg }
+        let code = f.code.replace('_', "-");
+        let field = f.field.replace('_', "-");
+        [format!("err-{field}-{code}"), format!("err-{code}")]
+            .into_iter()
+            .map(|key| (t.get(&key), key))
+            .find(|(msg, key)| msg != key)
+            .map_or_else(|| f.message.clone(), |(msg, _)| msg)
     }
     pub fn get(&self, field: &str) -> &str {
         self.0.get(field).map(String::as_str).unwrap_or("")

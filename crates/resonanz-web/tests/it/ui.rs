@@ -791,6 +791,59 @@ async fn reply_errors(db: Db) {
 }
 db_test!(reply_form_shows_field_errors_and_keeps_the_text, reply_errors);
 
+async fn attributes_of(t: &TestCore, case: CaseId) -> BTreeMap<String, String> {
+    detail(t, case).await.contact.expect("the case has a contact").contact.attributes
+}
+
+async fn contact_attributes(db: Db) {
+    let app = App::new(db).await;
+    let t = &app.tc;
+    person(t, "anna.schmidt@resonanz.test", "Anna Schmidt", Role::Agent).await;
+    let (case, _) = erika_case(&app, "Frage zum Abo", "Wie lange läuft mein Abo noch?").await;
+    let mut b = sign_in(&app.router, "anna.schmidt@resonanz.test").await;
+    let path = format!("/cases/{case}/contact");
+    let form = |attributes: &'static str| {
+        [("address_form", "formal"), ("language", "de"), ("notes", ""), ("attributes", attributes)]
+    };
+
+    let r = b.post(&path, &form("VIP: ja\n\n age_group :  erwachsen \n")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let want: BTreeMap<String, String> =
+        [("age_group".to_string(), "erwachsen".to_string()), ("vip".to_string(), "ja".to_string())].into();
+    assert_eq!(attributes_of(t, case).await, want, "keys are lower-cased, blank lines and spaces dropped");
+    let page = b.get(&format!("/cases/{case}")).await.text();
+    assert!(page.contains("<dt>vip</dt><dd>ja</dd>"), "{page}");
+    assert_eq!(
+        textarea(&page, "contact-attributes"),
+        "age_group: erwachsen\nvip: ja\n",
+        "the form shows them as lines"
+    );
+    assert!(!tag(&page, "<details class=\"contact-edit\"").contains("open"), "closed until something is refused");
+
+    // A line without a colon, and a key with a space: refused at the field, the text stays, nothing changes.
+    for (typed, says) in [
+        ("vip: ja\nStammkunde", "Jede Zeile: Name, Doppelpunkt, Wert"),
+        ("treue kundin: ja", "Namen haben 1 bis 40 Buchstaben"),
+    ] {
+        let r = b.post(&path, &form(typed)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{typed}");
+        let html = r.text();
+        assert_eq!(textarea(&html, "contact-attributes"), typed);
+        assert!(tag(&html, "<textarea id=\"contact-attributes\"").contains("aria-invalid=\"true\""));
+        assert!(tag(&html, "<details class=\"contact-edit\"").contains("open"), "the refused form is open");
+        assert!(html.contains(says), "{typed}: {html}");
+        assert_eq!(attributes_of(t, case).await, want);
+    }
+    let many: &'static str = (0..31).map(|i| format!("k{i}: v\n")).collect::<String>().leak();
+    let html = b.post(&path, &form(many)).await.text();
+    assert!(html.contains("Höchstens 30 Merkmale."), "the field's own limit, in German: {html}");
+
+    // Saving an empty list removes them all.
+    assert_eq!(b.post(&path, &form("")).await.status, StatusCode::SEE_OTHER);
+    assert!(attributes_of(t, case).await.is_empty());
+}
+db_test!(contact_attributes_are_edited_on_the_case_page, contact_attributes);
+
 async fn assign_without_note(db: Db) {
     let app = App::new(db).await;
     let t = &app.tc;
