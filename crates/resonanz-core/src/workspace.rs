@@ -231,10 +231,11 @@ pub enum BulkAction {
 }
 
 /// What a bulk action did: how many cases changed and which could not (with why).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct BulkOutcome {
     pub changed: usize,
-    pub failed: Vec<(CaseId, String)>,
+    /// The cases left unchanged, each with why (shown in the user's language by the pages).
+    pub failed: Vec<(CaseId, CoreError)>,
 }
 
 impl Core {
@@ -368,7 +369,7 @@ impl Core {
             .await;
             match result {
                 Ok(()) => out.changed += 1,
-                Err(e) => out.failed.push((*id, error_text(&e))),
+                Err(e) => out.failed.push((*id, e)),
             }
         }
         Ok(out)

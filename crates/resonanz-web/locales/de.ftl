@@ -264,6 +264,8 @@ err-attribute-line = Jede Zeile: Name, Doppelpunkt, Wert – zum Beispiel „vip
 err-attributes-invalid-key = Namen haben 1 bis 40 Buchstaben, Ziffern, _ oder -.
 err-attributes-too-long = Ein Wert hat höchstens 200 Zeichen.
 err-attributes-too-many = Höchstens 30 Merkmale.
+err-address-form-invalid = Bitte „Sie“ oder „du“ wählen.
+err-case-ids-too-many = Höchstens 200 Fälle auf einmal.
 # Assist: machine suggestions, safeguarding, four-eyes approval, drafts, the AI ledger.
 nav-assist = Assist
 assist-machine-suggestion = Vorschlag der Maschine

@@ -267,6 +267,8 @@ err-attribute-line = Each line: name, colon, value – for example “vip: yes�
 err-attributes-invalid-key = Names have 1 to 40 letters, digits, _ or -.
 err-attributes-too-long = A value has at most 200 characters.
 err-attributes-too-many = At most 30 attributes.
+err-address-form-invalid = Please choose formal or informal address.
+err-case-ids-too-many = At most 200 cases at once.
 # Assist: machine suggestions, safeguarding, four-eyes approval, drafts, the AI ledger.
 nav-assist = Assist
 assist-machine-suggestion = Machine suggestion

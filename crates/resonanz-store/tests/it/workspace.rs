@@ -916,7 +916,7 @@ async fn bulk_actions_change_each_case_or_report_why_not(db: Db) {
     assert_eq!(out.changed, 0);
     assert_eq!(out.failed.iter().map(|(id, _)| *id).collect::<Vec<_>>(), ids);
     for (_, why) in &out.failed {
-        assert_eq!(why, "a change of owner needs a handover note");
+        assert_eq!(resonanz_core::workspace::error_text(why), "a change of owner needs a handover note");
     }
     for id in &ids {
         assert_eq!(t.store.case(*id).await.unwrap().unwrap().owner_id, None);
@@ -940,7 +940,7 @@ async fn bulk_actions_change_each_case_or_report_why_not(db: Db) {
     assert_eq!(out.changed, 3);
     assert_eq!(out.failed.len(), 1);
     assert_eq!(out.failed[0].0, hidden);
-    assert!(out.failed[0].1.contains("not found"), "{}", out.failed[0].1);
+    assert!(matches!(out.failed[0].1, CoreError::NotFound("case")), "{:?}", out.failed[0].1);
     for id in &ids {
         assert_eq!(t.store.case(*id).await.unwrap().unwrap().owner_id, Some(bert.id));
     }

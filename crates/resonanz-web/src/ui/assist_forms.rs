@@ -59,7 +59,7 @@ fn back_to(m: &Message) -> Response {
 async fn refused_on_page(state: &AppState, agent: &Agent, m: &Message, e: &CoreError) -> Response {
     match e {
         CoreError::Invalid(_) => {
-            let msg = resonanz_core::workspace::error_text(e);
+            let msg = super::refusal_text(agent.tr(), e);
             let kept = Kept { flash: Some((false, msg)), ..Default::default() };
             let mut res = render_case(state, agent, &m.case_id.to_string(), false, kept).await;
             if res.status() == StatusCode::OK {

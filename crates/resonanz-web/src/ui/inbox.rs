@@ -4,11 +4,11 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use resonanz_core::Timestamp;
 use resonanz_core::case::{CaseCursor, CaseStatus};
 use resonanz_core::ids::{CaseId, SavedViewId, TeamId, UserId};
 use resonanz_core::user::{Team, User};
 use resonanz_core::workspace::{BulkAction, InboxQuery, InboxRow, InboxView, SavedView};
+use resonanz_core::{CoreError, Timestamp};
 use serde::Deserialize;
 
 use super::{Agent, FormData, Layout, Tr, error_page, parse_uuid, render, see_other};
@@ -160,10 +160,11 @@ pub async fn bulk(State(state): State<AppState>, agent: Agent, form: FormData) -
             flash_back(&state, &agent, &back, true, t.count("bulk-done", out.changed as i64)).await
         }
         Ok(out) => {
-            let reasons: Vec<String> = out.failed.iter().map(|(_, r)| r.clone()).collect();
+            let reasons: Vec<String> = out.failed.iter().map(|(_, e)| super::refusal_text(t, e)).collect();
             let msg = format!("{} {}", t.count("bulk-failed", out.failed.len() as i64), reasons.join("; "));
             flash_back(&state, &agent, &back, false, msg).await
         }
+        Err(e @ CoreError::Invalid(_)) => flash_back(&state, &agent, &back, false, super::refusal_text(t, &e)).await,
         Err(e) => error_page(&state, Some(&agent), &e),
     }
 }
@@ -189,7 +190,7 @@ pub async fn save_view(State(state): State<AppState>, agent: Agent, form: FormDa
     match state.core.save_view(agent.user.id, &form.get("name"), &form.get("query")).await {
         Ok(v) => see_other(&format!("/?{}", v.query)),
         Err(e) => {
-            let msg = resonanz_core::workspace::error_text(&e);
+            let msg = super::refusal_text(agent.tr(), &e);
             flash_back(&state, &agent, &format!("/?{}", form.get("query")), false, msg).await
         }
     }

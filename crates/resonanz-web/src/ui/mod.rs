@@ -454,13 +454,11 @@ pub fn error_page(state: &AppState, agent: Option<&Agent>, e: &CoreError) -> Res
     let (status, message) = match e {
         CoreError::NotFound(_) => (StatusCode::NOT_FOUND, t.get("error-not-found")),
         CoreError::Forbidden(_) => (StatusCode::FORBIDDEN, t.get("error-forbidden")),
-        CoreError::Conflict(m) => (StatusCode::CONFLICT, m.clone()),
-        CoreError::Invalid(f) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, resonanz_core::workspace::error_text(&CoreError::Invalid(f.clone())))
-        }
+        CoreError::Conflict(_) => (StatusCode::CONFLICT, refusal_text(t, e)),
+        CoreError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, refusal_text(t, e)),
         CoreError::Storage(err) => {
             tracing::error!(error = %format!("{err:#}"), "storage error on a page");
-            (StatusCode::INTERNAL_SERVER_ERROR, t.get("error-internal"))
+            (StatusCode::INTERNAL_SERVER_ERROR, refusal_text(t, e))
         }
     };
     let mut l = Layout::anonymous(t, t.get("error-title"), String::new());
@@ -471,6 +469,21 @@ pub fn error_page(state: &AppState, agent: Option<&Agent>, e: &CoreError) -> Res
     let mut res = render(&ErrorPage { l, status: status.as_u16(), message });
     *res.status_mut() = status;
     res
+}
+
+/// A core error as text in the user's language, for a message on top of a page or the error page:
+/// each refused field's text ([`FormErrors::core_message`]), or the page's words for not found,
+/// forbidden and internal errors (the database's words stay in the log).
+pub fn refusal_text(t: Tr, e: &CoreError) -> String {
+    match e {
+        CoreError::Invalid(fields) => {
+            fields.iter().map(|f| FormErrors::core_message(t, f)).collect::<Vec<_>>().join(" ")
+        }
+        CoreError::NotFound(_) => t.get("error-not-found"),
+        CoreError::Forbidden(_) => t.get("error-forbidden"),
+        CoreError::Conflict(m) => m.clone(),
+        CoreError::Storage(_) => t.get("error-internal"),
+    }
 }
 
 /// Field errors of a form, by field name, as messages in the user's language.

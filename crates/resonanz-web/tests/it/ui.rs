@@ -1301,8 +1301,24 @@ async fn bulk(db: Db) {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().contains("1 Anliegen nicht geändert:"), "{}", r.text());
+    let html = r.text();
+    assert!(html.contains("1 Anliegen nicht geändert:"), "{html}");
+    assert!(html.contains("Das gibt es nicht (mehr), oder es ist für Sie nicht sichtbar."), "why, in German: {html}");
+    assert!(!html.contains("not found"), "{html}");
     assert_eq!(detail(t, eins).await.case.tags, ["mediathek"]);
     assert!(detail(t, fremd).await.case.tags.is_empty());
+
+    // More than a selection is refused as a whole, on the inbox and in German.
+    let mut form = vec![("back", "/?view=all"), ("action", "tag"), ("tag", "zu-viel")];
+    form.extend(std::iter::repeat_n(("case_ids", eins_s.as_str()), resonanz_core::workspace::MAX_BULK + 1));
+    let r = b.post("/cases/bulk", &form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text();
+    assert!(
+        html.contains("flash-error\" role=\"status\">Höchstens 200 Fälle auf einmal.")
+            && html.contains("id=\"bulk-form\""),
+        "{html}"
+    );
+    assert_eq!(detail(t, eins).await.case.tags, ["mediathek"], "nothing changed");
 }
 db_test!(bulk_actions_change_the_selected_cases, bulk);
