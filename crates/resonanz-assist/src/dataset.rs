@@ -18,6 +18,10 @@ const TRAIN_ONLY: [(&str, &str); 3] = [
     ("train-extra-general.jsonl", include_str!("../../../data/assist/train-extra-general.jsonl")),
     ("train-extra-safeguarding-2.jsonl", include_str!("../../../data/assist/train-extra-safeguarding-2.jsonl")),
 ];
+/// The fresh test set: written and labelled after the model was frozen, by people who never saw the model,
+/// its lexicon or any other data file (protocol in docs/assist.md). Test-only, whatever its ids: it is in
+/// none of [`builtin`], [`builtin_train`] or [`builtin_test`], so nothing is ever trained or tuned on it.
+const FRESH: (&str, &str) = ("de-fresh.jsonl", include_str!("../../../data/assist/de-fresh.jsonl"));
 const LANGUAGE_SET: &str = include_str!("../../../data/assist/lang.jsonl");
 
 fn default_language() -> String {
@@ -191,6 +195,21 @@ pub fn builtin_train() -> Vec<Example> {
 /// The built-in test split: the `test` lines of the evaluation files only (frozen; 200 messages).
 pub fn builtin_test() -> Vec<Example> {
     BUILTIN.iter().flat_map(|(_, text)| parse_embedded(text)).filter(Example::is_test).collect()
+}
+
+/// The fresh test set (500 messages), every example `test`. The category targets are judged on it.
+pub fn builtin_fresh() -> Vec<Example> {
+    parse_embedded(FRESH.1)
+        .map(|mut e| {
+            e.split = "test".to_string();
+            e
+        })
+        .collect()
+}
+
+/// The fresh test set's file name and line count (for reports).
+pub fn fresh_file() -> (&'static str, usize) {
+    (FRESH.0, FRESH.1.lines().filter(|l| !l.trim().is_empty()).count())
 }
 
 /// The embedded language set.

@@ -21,12 +21,17 @@ pub enum AssistCommand {
         #[arg(long)]
         model: Option<PathBuf>,
     },
-    /// Evaluate on the frozen test split: precision, recall and F1 per category, a confusion
-    /// table, sentiment and language accuracy, and the targets.
+    /// Evaluate on a test set: precision, recall and F1 per category, a confusion table, sentiment
+    /// and language accuracy, and the targets.
     Eval {
         #[arg(long)]
         model: Option<PathBuf>,
-        /// A labelled JSON Lines file to evaluate instead of the shipped set (its test split).
+        /// Which shipped test set: `fresh` (de-fresh.jsonl, 500 messages written after the model was
+        /// frozen; the targets are judged on it) or `first` (the frozen 200-message split of the
+        /// evaluation files).
+        #[arg(long, value_enum, default_value_t = EvalSet::Fresh)]
+        set: EvalSet,
+        /// A labelled JSON Lines file to evaluate instead of a shipped set (its `test` lines).
         #[arg(long)]
         data: Option<PathBuf>,
         /// Print the report as JSON.
@@ -50,6 +55,28 @@ pub enum AssistCommand {
     },
 }
 
+/// The shipped test sets `assist eval` can run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EvalSet {
+    Fresh,
+    First,
+}
+
+/// The test examples `assist eval` runs: a file's `test` lines, or a shipped set; and what to call them.
+fn eval_examples(set: EvalSet, data: Option<&std::path::Path>) -> anyhow::Result<(String, Vec<Example>)> {
+    use resonanz_assist::dataset;
+    Ok(match (data, set) {
+        (Some(path), _) => {
+            let test = dataset::load(path)?.into_iter().filter(Example::is_test).collect();
+            (format!("the test lines of {}", path.display()), test)
+        }
+        (None, EvalSet::Fresh) => ("the fresh test set (de-fresh.jsonl)".to_string(), dataset::builtin_fresh()),
+        (None, EvalSet::First) => {
+            ("the first test split (de-viewers, de-family, de-business)".to_string(), dataset::builtin_test())
+        }
+    })
+}
+
 pub async fn run(cmd: AssistCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
     match cmd {
         AssistCommand::Analyze { model } => {
@@ -58,18 +85,16 @@ pub async fn run(cmd: AssistCommand, db: &DbArgs) -> anyhow::Result<ExitCode> {
             let stdout = std::io::stdout();
             analyze_stream(&analyzer, stdin.lock(), stdout.lock())?;
         }
-        AssistCommand::Eval { model, data, json, check } => {
+        AssistCommand::Eval { model, set, data, json, check } => {
             let analyzer = crate::assist::load_analyzer(model.as_deref())?;
-            let examples = match &data {
-                Some(path) => resonanz_assist::dataset::load(path)?,
-                None => resonanz_assist::dataset::builtin(),
-            };
-            let test: Vec<Example> = examples.into_iter().filter(Example::is_test).collect();
+            let (name, test) = eval_examples(set, data.as_deref())?;
             let report = resonanz_assist::eval::evaluate(&analyzer, &test, &resonanz_assist::dataset::language_set());
             if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                let mut value = serde_json::to_value(&report)?;
+                value["set"] = name.into();
+                println!("{}", serde_json::to_string_pretty(&value)?);
             } else {
-                println!("{report}");
+                println!("Test set: {name}\n{report}");
             }
             if check && !report.targets_met() {
                 eprintln!("a target is missed");

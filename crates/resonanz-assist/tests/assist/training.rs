@@ -33,6 +33,37 @@ fn the_test_split_is_frozen() {
     assert!(test_ids.iter().all(|id| !train_ids.contains(*id)), "a test id is in the training data");
 }
 
+/// SHA-256 of the fresh test set, hashed like the first split. FROZEN like it: the set was written and
+/// labelled after the model was frozen, and is test-only for good (docs/assist.md).
+const FRESH_SET_SHA256: &str = "a329534c64ef116a6421660c7cba86c818ea417dc0c35cd20b4bcfee5ecd81f0";
+
+#[test]
+fn the_fresh_test_set_is_frozen_and_never_trained_on() {
+    let fresh = dataset::builtin_fresh();
+    assert_eq!(fresh.len(), 500, "the fresh test set has exactly 500 messages");
+    assert_eq!(dataset::fresh_file(), ("de-fresh.jsonl", 500), "a line of de-fresh.jsonl does not parse");
+    let mut hash = Sha256::new();
+    for e in &fresh {
+        assert!(e.is_test(), "{} is not test", e.id);
+        let categories: Vec<&str> = e.categories.iter().map(|c| c.as_str()).collect();
+        hash.update(format!("{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1e}", e.id, e.subject, e.text, categories.join(",")));
+    }
+    assert_eq!(hex::encode(hash.finalize()), FRESH_SET_SHA256, "the fresh test set changed");
+    let safeguarding = fresh.iter().filter(|e| e.categories.contains(&Category::Safeguarding)).count();
+    assert_eq!(safeguarding, 82);
+
+    // None of it is, or ever becomes, training data: no id and no text of it is in the built-in data.
+    let normal = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let known: HashSet<String> = dataset::builtin().iter().map(|e| normal(&e.text)).collect();
+    let known_ids: HashSet<String> = dataset::builtin().into_iter().map(|e| e.id).collect();
+    let mut ids = HashSet::new();
+    for e in &fresh {
+        assert!(ids.insert(e.id.as_str()), "duplicate id {}", e.id);
+        assert!(!known_ids.contains(&e.id), "{} is also an id of the built-in data", e.id);
+        assert!(!known.contains(&normal(&e.text)), "{}'s text is in the built-in data", e.id);
+    }
+}
+
 #[test]
 fn the_shipped_model_is_reproduced_from_the_train_split() {
     let train_set = dataset::builtin_train();
