@@ -8,6 +8,11 @@
 //! inner cross-validation of a model trained on all training data: what the model file records),
 //! SKIP_SCORING=PREFIX (examples whose id starts with PREFIX still train every fold but are not scored:
 //! compares a model with a new training file against the old one on the same held-out messages).
+//!
+//! `… --example cross_validate -- --compare-mix` applies the decision rule written down in docs/assist.md
+//! for the real-mix training file: the shipped model against one trained with the file, on the file's
+//! messages (which the shipped model never saw; the new model out-of-fold) and on the older training
+//! messages (both out-of-fold on the same folds).
 
 use resonanz_assist::{Analyzer, Category, TrainOptions, dataset, train};
 
@@ -63,8 +68,94 @@ fn prf(tp: usize, fp: usize, fneg: usize) -> (f32, f32, f32) {
     (p, r, f)
 }
 
+/// Counts of one model's decisions on some messages: per category (tp, fp, fn).
+#[derive(Default)]
+struct Tally([(usize, usize, usize); 9]);
+
+impl Tally {
+    fn add(&mut self, predicted: &[Category], truth: &[Category]) {
+        for c in Category::ALL {
+            let slot = &mut self.0[c.index()];
+            match (predicted.contains(&c), truth.contains(&c)) {
+                (true, true) => slot.0 += 1,
+                (true, false) => slot.1 += 1,
+                (false, true) => slot.2 += 1,
+                _ => {}
+            }
+        }
+    }
+    fn macro_f1(&self) -> f32 {
+        self.0.iter().map(|&(tp, fp, fneg)| prf(tp, fp, fneg).2).sum::<f32>() / 9.0
+    }
+    /// Safeguarding precision, recall and the counts behind them.
+    fn safeguarding(&self) -> (f32, f32, usize, usize) {
+        let (tp, fp, fneg) = self.0[Category::Safeguarding.index()];
+        let (p, r, _) = prf(tp, fp, fneg);
+        (p, r, tp, tp + fneg)
+    }
+    fn line(&self, name: &str) -> String {
+        let (p, r, found, all) = self.safeguarding();
+        format!("{name:<44} macro-F1 {:.3}  safeguarding P {p:.3} R {r:.3} ({found} of {all})", self.macro_f1())
+    }
+}
+
+fn categories_of(analyzer: &Analyzer, e: &resonanz_assist::Example) -> Vec<Category> {
+    analyzer.analyze(Some(&e.subject), &e.text).categories.iter().map(|c| c.name).collect()
+}
+
+/// The decision rule for the real-mix file (docs/assist.md), on the training data only.
+fn compare_mix(opts: &TrainOptions) {
+    let all = dataset::builtin_train();
+    let mix: std::collections::HashSet<String> = dataset::builtin_mix().into_iter().map(|e| e.id).collect();
+    let old: Vec<_> = all.iter().filter(|e| !mix.contains(&e.id)).cloned().collect();
+    let shipped = Analyzer::builtin();
+    let retrained = train(&old, opts);
+    println!(
+        "{} training messages, {} of them new; the old ones reproduce the shipped model: {}",
+        all.len(),
+        mix.len(),
+        retrained.version() == shipped.version()
+    );
+    let (mut shipped_new, mut new_new, mut old_old, mut new_old) =
+        (Tally::default(), Tally::default(), Tally::default(), Tally::default());
+    for e in all.iter().filter(|e| mix.contains(&e.id)) {
+        shipped_new.add(&categories_of(&shipped, e), &e.categories);
+    }
+    let folds = 5u64;
+    for k in 0..folds {
+        let held = |e: &&resonanz_assist::Example| fold_of(&e.id, 0, folds) == k;
+        let with_mix = Analyzer::from_model(train(&all.iter().filter(|e| !held(e)).cloned().collect::<Vec<_>>(), opts));
+        let without = Analyzer::from_model(train(&old.iter().filter(|e| !held(e)).cloned().collect::<Vec<_>>(), opts));
+        for e in all.iter().filter(held) {
+            if mix.contains(&e.id) {
+                new_new.add(&categories_of(&with_mix, e), &e.categories);
+            } else {
+                new_old.add(&categories_of(&with_mix, e), &e.categories);
+                old_old.add(&categories_of(&without, e), &e.categories);
+            }
+        }
+        println!("fold {} of {folds} done", k + 1);
+    }
+    println!("On the new messages:");
+    println!("  {}", shipped_new.line("shipped model (never saw them)"));
+    println!("  {}", new_new.line("with the new file, out-of-fold"));
+    println!("On the older training messages, out-of-fold on the same folds:");
+    println!("  {}", old_old.line("without the new file"));
+    println!("  {}", new_old.line("with the new file"));
+    let (p_new, r_new, ..) = new_new.safeguarding();
+    let ship = new_new.macro_f1() > shipped_new.macro_f1()
+        && r_new >= shipped_new.safeguarding().1
+        && p_new >= 0.5
+        && new_old.macro_f1() >= old_old.macro_f1() - 0.01;
+    println!("Decision by the rule in docs/assist.md: {}", if ship { "SHIP" } else { "DO NOT SHIP" });
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--compare-mix") {
+        compare_mix(&options());
+        return;
+    }
     let show = args.iter().position(|a| a == "--errors").and_then(|i| args.get(i + 1)).and_then(|c| Category::parse(c));
     let data = dataset::builtin_train();
     let opts = options();

@@ -18,6 +18,10 @@ const TRAIN_ONLY: [(&str, &str); 3] = [
     ("train-extra-general.jsonl", include_str!("../../../data/assist/train-extra-general.jsonl")),
     ("train-extra-safeguarding-2.jsonl", include_str!("../../../data/assist/train-extra-safeguarding-2.jsonl")),
 ];
+/// Train-only German files with a real category mix (about one message in six a concern), written without
+/// sight of any evaluation file: unlike [`TRAIN_ONLY`] they are not `enriched`, so they choose thresholds
+/// like the train split of the evaluation files.
+const TRAIN_MIX: [(&str, &str); 1] = [("train-mix.jsonl", include_str!("../../../data/assist/train-mix.jsonl"))];
 /// The fresh test set: written and labelled after the model was frozen, by people who never saw the model,
 /// its lexicon or any other data file (protocol in docs/assist.md). Test-only, whatever its ids: it is in
 /// none of [`builtin`], [`builtin_train`] or [`builtin_test`], so nothing is ever trained or tuned on it.
@@ -158,11 +162,24 @@ fn parse_embedded(text: &str) -> impl Iterator<Item = Example> + '_ {
 }
 
 /// All built-in German examples in file order: the evaluation files (train and test split), then the
-/// train-only extra files (their split is always `train`).
+/// train-only extra files and the train-only real-mix files (their split is always `train`).
 pub fn builtin() -> Vec<Example> {
     let mut out: Vec<Example> = BUILTIN.iter().flat_map(|(_, text)| parse_embedded(text)).collect();
     out.extend(builtin_extra());
+    out.extend(builtin_mix());
     out
+}
+
+/// The examples of the train-only real-mix files, in file order, each with split `train`.
+pub fn builtin_mix() -> Vec<Example> {
+    TRAIN_MIX
+        .iter()
+        .flat_map(|(_, text)| parse_embedded(text))
+        .map(|mut e| {
+            e.split = "train".to_string();
+            e
+        })
+        .collect()
 }
 
 /// The examples of the train-only extra files, in file order, each with split `train`.
@@ -178,16 +195,18 @@ pub fn builtin_extra() -> Vec<Example> {
         .collect()
 }
 
-/// Names and line counts of the embedded files (for reports): evaluation files first, then train-only ones.
+/// Names and line counts of the embedded files (for reports): evaluation files first, then train-only ones
+/// (enriched, then real-mix).
 pub fn builtin_files() -> Vec<(&'static str, usize)> {
     BUILTIN
         .iter()
         .chain(&TRAIN_ONLY)
+        .chain(&TRAIN_MIX)
         .map(|(name, text)| (*name, text.lines().filter(|l| !l.trim().is_empty()).count()))
         .collect()
 }
 
-/// The built-in training data: the train split of the evaluation files plus the train-only extra files.
+/// The built-in training data: the train split of the evaluation files plus the train-only files.
 pub fn builtin_train() -> Vec<Example> {
     builtin().into_iter().filter(Example::is_train).collect()
 }

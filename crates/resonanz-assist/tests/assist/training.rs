@@ -10,6 +10,11 @@ use std::collections::HashSet;
 /// training data) would make every reported number incomparable. New data goes into training files.
 const TEST_SPLIT_SHA256: &str = "39fa51f3609943a929f0b0df23c4832d1d6bf36fa16e75d9416e3eb0de731da8";
 
+/// Ids of the train-only files (enriched and real-mix): always `train`, whatever the id rule says.
+fn train_only_ids() -> HashSet<String> {
+    dataset::builtin_extra().into_iter().chain(dataset::builtin_mix()).map(|e| e.id).collect()
+}
+
 #[test]
 fn the_test_split_is_frozen() {
     let test = dataset::builtin_test();
@@ -20,9 +25,13 @@ fn the_test_split_is_frozen() {
         hash.update(format!("{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1e}", e.id, e.subject, e.text, categories.join(",")));
     }
     assert_eq!(hex::encode(hash.finalize()), TEST_SPLIT_SHA256, "the frozen test split changed");
-    // No example of the train-only extra files may ever reach the test split.
-    let extra = dataset::builtin_extra();
+    // No example of the train-only files may ever reach the test split.
+    let mut extra = dataset::builtin_extra();
     assert!(extra.len() >= 420, "extra training files missing: {}", extra.len());
+    let mix = dataset::builtin_mix();
+    assert!(mix.len() >= 900, "real-mix training file missing: {}", mix.len());
+    assert!(mix.iter().all(|e| !e.enriched), "real-mix examples choose thresholds");
+    extra.extend(mix);
     let test_ids: HashSet<&str> = test.iter().map(|e| e.id.as_str()).collect();
     for e in &extra {
         assert!(!test_ids.contains(e.id.as_str()), "extra-file id {} is in the test split", e.id);
@@ -68,7 +77,7 @@ fn the_fresh_test_set_is_frozen_and_never_trained_on() {
 fn the_shipped_model_is_reproduced_from_the_train_split() {
     let train_set = dataset::builtin_train();
     assert!(train_set.iter().all(Example::is_train));
-    let extra: HashSet<String> = dataset::builtin_extra().into_iter().map(|e| e.id).collect();
+    let extra = train_only_ids();
     assert!(
         train_set.iter().all(|e| extra.contains(&e.id) || dataset::split_for_id(&e.id) == "train"),
         "split field disagrees with ids"
@@ -91,10 +100,12 @@ fn builtin_data_is_well_formed() {
     let files: usize = dataset::builtin_files().iter().map(|f| f.1).sum();
     assert_eq!(all.len(), files, "a line of the embedded data files does not parse");
     assert!(all.len() >= 720);
-    let extra: HashSet<String> = dataset::builtin_extra().into_iter().map(|e| e.id).collect();
+    let extra = train_only_ids();
+    let mix: HashSet<String> = dataset::builtin_mix().into_iter().map(|e| e.id).collect();
     let mut ids = HashSet::new();
     for e in &all {
-        assert!(!e.categories.is_empty(), "{} has no category", e.id);
+        // Real-mix files may hold a message without any category (an out-of-office reply, "ok danke").
+        assert!(!e.categories.is_empty() || mix.contains(&e.id), "{} has no category", e.id);
         assert!(ids.insert(e.id.clone()), "duplicate id {}", e.id);
         if extra.contains(&e.id) {
             assert_eq!(e.split, "train", "{} comes from a train-only file", e.id);
