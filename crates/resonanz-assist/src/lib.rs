@@ -3,9 +3,11 @@
 //! training, evaluation and a throughput benchmark. Pure CPU; the only I/O is reading files given by path.
 //!
 //! The shipped model (`model/model.json`) is a one-vs-rest logistic regression over hashed word, stem,
-//! bigram and character features plus curated lexicon features, trained on the train split of
-//! `data/assist/de-*.jsonl` and the train-only files `data/assist/train-extra-*.jsonl` — never on the
-//! frozen test split (`cargo run -p resonanz-assist --example train_builtin` regenerates it).
+//! bigram and character features plus curated lexicon features, trained on the train split of the first
+//! evaluation set (`data/assist/de-viewers.jsonl`, `de-family.jsonl`, `de-business.jsonl`) and the
+//! train-only files (`train-extra-*.jsonl`, `train-mix.jsonl`) — never on a test set: the first set's
+//! frozen test split or the fresh set `de-fresh.jsonl` (`cargo run -p resonanz-assist --example
+//! train_builtin` regenerates it).
 
 mod affect;
 mod analyzer;

@@ -193,9 +193,11 @@ pub async fn escalate(State(state): State<AppState>, agent: Agent, Path(id): Pat
     after_form(&state, &agent, &id, r, "", |errors| Kept { errors, ..Default::default() }).await
 }
 
-/// The contact's preferences from the sidebar: formal or informal address, language, notes.
+/// The contact's preferences from the sidebar: formal or informal address, language, notes, attributes.
+/// (The attribute field is `contact_attributes`: a control named `attributes` would hide the form's DOM
+/// property of that name from scripts.)
 pub async fn contact(State(state): State<AppState>, agent: Agent, Path(id): Path<String>, form: FormData) -> Response {
-    let attributes = form.get("attributes");
+    let attributes = form.get("contact_attributes");
     let r = async {
         let d = load(&state, &agent, &id).await?;
         let patch = resonanz_core::contact::ContactPatch {

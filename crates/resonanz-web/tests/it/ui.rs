@@ -803,7 +803,7 @@ async fn contact_attributes(db: Db) {
     let mut b = sign_in(&app.router, "anna.schmidt@resonanz.test").await;
     let path = format!("/cases/{case}/contact");
     let form = |attributes: &'static str| {
-        [("address_form", "formal"), ("language", "de"), ("notes", ""), ("attributes", attributes)]
+        [("address_form", "formal"), ("language", "de"), ("notes", ""), ("contact_attributes", attributes)]
     };
 
     let r = b.post(&path, &form("VIP: ja\n\n age_group :  erwachsen \n")).await;
