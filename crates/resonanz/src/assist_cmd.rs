@@ -201,6 +201,33 @@ mod tests {
     }
 
     #[test]
+    fn eval_runs_the_chosen_test_set_and_only_test_lines() {
+        let (name, fresh) = eval_examples(EvalSet::Fresh, None).unwrap();
+        assert!(name.contains("de-fresh.jsonl"), "{name}");
+        assert_eq!(fresh.len(), 500);
+        let (name, first) = eval_examples(EvalSet::First, None).unwrap();
+        assert!(name.contains("first test split"), "{name}");
+        assert_eq!(first.len(), 200);
+        assert!(fresh.iter().chain(&first).all(Example::is_test));
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("eigene.jsonl");
+        std::fs::write(
+            &path,
+            "{\"id\":\"a1\",\"split\":\"train\",\"text\":\"Danke!\",\"categories\":[\"praise\"]}\n\
+             {\"id\":\"a2\",\"split\":\"test\",\"text\":\"Wann läuft das?\",\"categories\":[\"question\"]}\n",
+        )
+        .unwrap();
+        let (name, own) = eval_examples(EvalSet::Fresh, Some(&path)).unwrap();
+        assert!(name.contains("eigene.jsonl"), "a file replaces the shipped set: {name}");
+        assert_eq!(own.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["a2"]);
+        let broken = dir.path().join("kaputt.jsonl");
+        std::fs::write(&broken, "{\"id\": \"x\"\n").unwrap();
+        let err = format!("{:#}", eval_examples(EvalSet::Fresh, Some(&broken)).unwrap_err());
+        assert!(err.contains("kaputt.jsonl") && err.contains("line 1"), "{err}");
+    }
+
+    #[test]
     fn invalid_utf8_is_analysed_not_dropped() {
         let analyzer = Analyzer::builtin();
         let mut out = Vec::new();
