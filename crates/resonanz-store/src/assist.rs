@@ -316,9 +316,9 @@ pub(crate) async fn ledger_counts(
     to: Timestamp,
 ) -> CoreResult<Vec<LedgerCount>> {
     let rows = sqlx::query(
-        "SELECT created_at / $3 AS day, kind, category, producer_version, outcome, COUNT(*) AS n, \
+        "SELECT created_at / $3 AS day, kind, category, producer, producer_version, outcome, COUNT(*) AS n, \
          CAST(COALESCE(SUM(edit_distance), 0) AS BIGINT) AS dist FROM ai_suggestions WHERE created_at >= $1 AND created_at < $2 \
-         GROUP BY created_at / $3, kind, category, producer_version, outcome",
+         GROUP BY created_at / $3, kind, category, producer, producer_version, outcome",
     )
     .bind(micros(from))
     .bind(micros(to))
@@ -333,6 +333,7 @@ pub(crate) async fn ledger_counts(
             day: r.try_get("day")?,
             kind: SuggestionKind::parse(&kind).ok_or_else(|| decode_err("kind", kind.clone()))?,
             category: r.try_get("category")?,
+            producer: r.try_get("producer")?,
             producer_version: r.try_get("producer_version")?,
             outcome: Outcome::parse(&outcome).ok_or_else(|| decode_err("outcome", outcome.clone()))?,
             count: r.try_get("n")?,

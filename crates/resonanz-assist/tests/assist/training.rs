@@ -73,6 +73,26 @@ fn the_fresh_test_set_is_frozen_and_never_trained_on() {
     }
 }
 
+/// The shipped model's results on both test sets, exactly as docs/assist.md reports them: every issue
+/// target met, and the safeguarding counts. A failure means a change altered what the engine does on
+/// mail it was never tuned on. Do not make it pass by tuning on these sets: fix the change, or — if the
+/// change is meant and was decided on the training data — run `assist eval` once per set and report the
+/// new numbers in docs/assist.md and here.
+#[test]
+fn the_shipped_model_meets_the_targets_on_both_test_sets() {
+    let lang = dataset::language_set();
+    for (name, set, found, concerns, macro_f1) in
+        [("fresh", dataset::builtin_fresh(), 80, 82, 0.795), ("first", dataset::builtin_test(), 31, 32, 0.778)]
+    {
+        let report = eval::evaluate(analyzer(), &set, &lang);
+        assert!(report.targets_met(), "{name}: {:?}", report.targets());
+        let sg = &report.categories[Category::Safeguarding.index()];
+        assert_eq!(sg.support, concerns, "{name}");
+        assert_eq!((sg.recall * concerns as f32).round() as usize, found, "{name}: concerns found");
+        assert!((report.macro_f1 - macro_f1).abs() < 0.0005, "{name}: macro-F1 {}", report.macro_f1);
+    }
+}
+
 #[test]
 fn the_shipped_model_is_reproduced_from_the_train_split() {
     let train_set = dataset::builtin_train();

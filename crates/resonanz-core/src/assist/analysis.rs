@@ -291,6 +291,12 @@ impl Core {
                 .after(serde_json::json!({"message_id": id, "categories": corrected})),
         )
         .await?;
+        // A person confirming safeguarding keeps the machine's routing hint; removing it overrides it.
+        if corrected.iter().any(|c| c == SAFEGUARDING) {
+            super::safeguarding::settle_routing(&mut *tx, case.id, Outcome::Accepted, by, now).await?;
+        } else if previous.iter().any(|c| c == SAFEGUARDING) {
+            super::safeguarding::settle_routing(&mut *tx, case.id, Outcome::Overridden, by, now).await?;
+        }
         let before_case = case.clone();
         case.categories = corrected.clone();
         if corrected.iter().any(|c| c == SAFEGUARDING) && !case.safeguarding {

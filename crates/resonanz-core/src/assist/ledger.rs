@@ -35,6 +35,8 @@ pub struct LedgerCount {
     pub day: i64,
     pub kind: SuggestionKind,
     pub category: Option<String>,
+    /// What made it: `assist`, `drafts-bm25`, `llm:<model>`, …
+    pub producer: String,
     pub producer_version: String,
     pub outcome: Outcome,
     pub count: i64,
@@ -73,12 +75,14 @@ impl LedgerBucket {
     }
 }
 
-/// One line of the ledger report: a period, a kind, a category and a producer version.
+/// One line of the ledger report: a period, a kind, a category, a producer and its version (so drafts
+/// of an LLM and of the similar-case search are rated apart).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LedgerRow {
     pub period: String,
     pub kind: SuggestionKind,
     pub category: Option<String>,
+    pub producer: String,
     pub producer_version: String,
     pub total: i64,
     pub pending: i64,
@@ -228,15 +232,16 @@ pub(crate) async fn on_reply(
 }
 
 fn aggregate(counts: &[crate::assist::LedgerCount], bucket: LedgerBucket) -> Vec<LedgerRow> {
-    type Key = (String, &'static str, Option<String>, String);
+    type Key = (String, &'static str, Option<String>, String, String);
     let mut map: BTreeMap<Key, LedgerRow> = BTreeMap::new();
     for c in counts {
         let period = bucket.label(c.day);
-        let key = (period.clone(), c.kind.as_str(), c.category.clone(), c.producer_version.clone());
+        let key = (period.clone(), c.kind.as_str(), c.category.clone(), c.producer.clone(), c.producer_version.clone());
         let row = map.entry(key).or_insert_with(|| LedgerRow {
             period,
             kind: c.kind,
             category: c.category.clone(),
+            producer: c.producer.clone(),
             producer_version: c.producer_version.clone(),
             total: 0,
             pending: 0,
@@ -301,6 +306,7 @@ mod tests {
             day: day(d),
             kind: SuggestionKind::Classification,
             category: Some("complaint".into()),
+            producer: "assist".into(),
             producer_version: "v1".into(),
             outcome,
             count,

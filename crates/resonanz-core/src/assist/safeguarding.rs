@@ -9,10 +9,11 @@ use super::{
     Approval, ApprovalStatus, AssistSettings, DEFAULT_SAFEGUARDING_SLA_MINUTES, Outcome, SETTING_SAFEGUARDING_SLA,
     SETTING_SAFEGUARDING_TEAM, Suggestion, SuggestionKind,
 };
+use crate::Timestamp;
 use crate::audit::NewAuditEvent;
 use crate::case::{Case, Priority};
 use crate::error::{CoreError, CoreResult};
-use crate::ids::{MessageId, SuggestionId, TeamId, UserId};
+use crate::ids::{CaseId, MessageId, SuggestionId, TeamId, UserId};
 use crate::jobs::{NewJob, SendMail, SendSystemMail};
 use crate::outbound::OutboxStatus;
 use crate::service::Core;
@@ -247,6 +248,11 @@ impl Core {
             return Err(CoreError::Conflict("the case is not under the safeguarding protocol".into()));
         }
         let before = case.clone();
+        // The machine's hint was right if the case still carries the category, wrong if a person
+        // took it away before ending the protocol.
+        let kept = case.categories.iter().any(|c| c == super::SAFEGUARDING);
+        let outcome = if kept { Outcome::Accepted } else { Outcome::Overridden };
+        settle_routing(&mut *tx, case.id, outcome, by, now).await?;
         case.safeguarding = false;
         case.safeguarding_due_at = None;
         case.updated_at = now;
@@ -320,6 +326,8 @@ impl Core {
             outbox.status = OutboxStatus::Pending;
             tx.update_outbox(&outbox).await?;
             tx.enqueue_job(&NewJob::of(&SendMail { outbox_id: outbox.id }, now)).await?;
+            // Two people acted under the protocol: the machine's hint is kept.
+            settle_routing(&mut *tx, case.id, Outcome::Accepted, by.id, now).await?;
             // Now the contact is answered: the waiting clock stops and the deadline is met.
             let mut answered = case.clone();
             answered.waiting_since = None;
@@ -365,6 +373,28 @@ impl Core {
     pub async fn case_approvals(&self, case_id: crate::ids::CaseId) -> CoreResult<Vec<Approval>> {
         self.store.case_approvals(case_id).await
     }
+}
+
+/// Settles the machine's pending safeguarding routing hints on a case in the AI ledger: a person
+/// kept them (accepted: approved a reply under the protocol, confirmed the category, ended the protocol
+/// with the category kept) or overrode them (took the category away).
+pub(crate) async fn settle_routing(
+    tx: &mut dyn Tx,
+    case_id: CaseId,
+    outcome: Outcome,
+    by: UserId,
+    now: Timestamp,
+) -> CoreResult<()> {
+    for mut s in tx.case_suggestions(case_id).await? {
+        if s.kind != SuggestionKind::Routing || s.outcome != Outcome::Pending {
+            continue;
+        }
+        s.outcome = outcome;
+        s.decided_by = Some(by);
+        s.decided_at = Some(now);
+        tx.update_suggestion(&s).await?;
+    }
+    Ok(())
 }
 
 /// Holds a reply on a safeguarding case: stored, not sent, until a second person approves it.

@@ -3,13 +3,14 @@
 
 use chrono::Duration;
 use resonanz_core::Clock;
-use resonanz_core::assist::{ApprovalStatus, AssistSettings, SuggestionKind};
+use resonanz_core::assist::{ApprovalStatus, AssistSettings, Outcome, SuggestionKind};
 use resonanz_core::case::{CaseStatus, Priority};
 use resonanz_core::error::CoreError;
 use resonanz_core::ids::{CaseId, TeamId};
 use resonanz_core::jobs::{ClaimedJob, SendMail, SendSystemMail};
 use resonanz_core::outbound::OutboxStatus;
 use resonanz_core::service::{CasePatch, ReplyInput};
+use resonanz_core::sla::SlaState;
 use resonanz_core::store::Store;
 use resonanz_core::user::{Actor, Role, User};
 use resonanz_testkit::{Db, TestCore, db_test};
@@ -73,6 +74,11 @@ pub(crate) async fn safeguarding_case(t: &TestCore) -> CaseId {
     drain(t).await;
     assert!(case(t, case_id).await.safeguarding);
     case_id
+}
+
+/// The machine's safeguarding routing hint on a case, as the ledger holds it.
+async fn routing_hint(t: &TestCore, case_id: CaseId) -> resonanz_core::assist::Suggestion {
+    ledger(t, case_id, SuggestionKind::Routing).await.into_iter().next().expect("the machine's routing hint")
 }
 
 fn reply(text: &str) -> ReplyInput {
@@ -211,6 +217,7 @@ async fn replies_on_safeguarding_cases_need_a_second_person(db: Db) {
     assert_eq!(told(&t, &s.supervisor, "approval_requested", case_id).await, 1);
     assert_eq!(told(&t, karla, "approval_requested", case_id).await, 0);
 
+    assert_eq!(routing_hint(&t, case_id).await.outcome, Outcome::Pending, "a reply held is no decision yet");
     let own = t.core.approve_message(msg, karla).await;
     assert!(matches!(own, Err(CoreError::Forbidden(_))), "four eyes: {own:?}");
     let blind = t.core.approve_message(msg, &s.outsider).await;
@@ -223,6 +230,12 @@ async fn replies_on_safeguarding_cases_need_a_second_person(db: Db) {
         (ApprovalStatus::Approved, Some(moritz.id), Some(t.clock.now()))
     );
     assert_eq!(t.core.case_approvals(case_id).await.unwrap(), vec![a.clone()]);
+    // Two people acted under the protocol: the machine's routing hint counts as accepted.
+    let hint = routing_hint(&t, case_id).await;
+    assert_eq!(
+        (hint.outcome, hint.decided_by, hint.decided_at),
+        (Outcome::Accepted, Some(moritz.id), Some(t.clock.now()))
+    );
     assert_eq!(t.store.outbox(outbox).await.unwrap().unwrap().status, OutboxStatus::Pending);
     let jobs = drain(&t).await;
     assert_eq!(names(&jobs), ["send_mail"]);
@@ -274,6 +287,8 @@ async fn lifting_safeguarding_ends_the_hold(db: Db) {
     assert!(!lifted.safeguarding);
     assert_eq!(lifted.safeguarding_due_at, None);
     assert_eq!((lifted.team_id, lifted.escalation_level), (Some(s.team), 2), "the escalation stays");
+    let hint = routing_hint(&t, case_id).await;
+    assert_eq!((hint.outcome, hint.decided_by), (Outcome::Accepted, Some(s.supervisor.id)), "ended, category kept");
     assert!(actions(&t, case_id).await.contains(&"case.safeguarding_lifted".to_string()));
     let again = t.core.lift_safeguarding(case_id, s.admin.id, "nochmal").await;
     assert!(matches!(again, Err(CoreError::Conflict(_))), "{again:?}");
@@ -284,3 +299,75 @@ async fn lifting_safeguarding_ends_the_hold(db: Db) {
     assert!(t.core.case_approvals(case_id).await.unwrap().is_empty());
 }
 db_test!(lifting_safeguarding_ends_the_hold, lifting_safeguarding_ends_the_hold);
+
+/// A person who takes the safeguarding category away overrides the machine's routing hint in the
+/// ledger; the protocol stays until a supervisor ends it, and ending it changes the verdict no more.
+async fn removing_the_category_overrides_the_routing_hint(db: Db) {
+    let t = TestCore::new(db).await;
+    let s = staff(&t, 60, true).await;
+    let karla = &s.members[0];
+    let case_id = safeguarding_case(&t).await;
+    let mid = t.core.case_detail(case_id).await.unwrap().messages[0].message.id;
+    t.clock.advance(Duration::minutes(3));
+    t.core.correct_categories(mid, karla.id, &["child".to_string(), "question".to_string()]).await.unwrap();
+    let hint = routing_hint(&t, case_id).await;
+    assert_eq!(
+        (hint.outcome, hint.decided_by, hint.decided_at),
+        (Outcome::Overridden, Some(karla.id), Some(t.clock.now()))
+    );
+    assert!(case(&t, case_id).await.safeguarding, "the protocol stays until a supervisor ends it");
+    t.clock.advance(Duration::minutes(1));
+    t.core.lift_safeguarding(case_id, s.supervisor.id, "Missverständnis, kein Kinderschutzfall").await.unwrap();
+    let hint = routing_hint(&t, case_id).await;
+    assert_eq!((hint.outcome, hint.decided_by), (Outcome::Overridden, Some(karla.id)), "decided once");
+
+    // The report counts it: one routing hint, overridden.
+    let now = t.clock.now();
+    let rows =
+        t.core.ledger_stats(now - Duration::days(1), now + Duration::days(1), resonanz_core::assist::LedgerBucket::Day);
+    let rows = rows.await.unwrap();
+    let row = rows.iter().find(|r| r.kind == SuggestionKind::Routing).expect("a routing row");
+    assert_eq!((row.total, row.overridden, row.override_rate), (1, 1, Some(1.0)));
+}
+db_test!(removing_the_category_overrides_the_routing_hint, removing_the_category_overrides_the_routing_hint);
+
+/// The short deadline drives the SLA clock: it runs around the clock (a Saturday night counts), is
+/// not stopped by waiting on the contact, warns 15 minutes before, and is breached when nobody
+/// answered — without lowering the protocol's escalation.
+async fn the_safeguarding_deadline_warns_and_breaches_around_the_clock(db: Db) {
+    let t = TestCore::new(db).await;
+    let s = staff(&t, 60, true).await;
+    t.clock.set(crate::responsibility::at("2026-03-07T23:00:00+01:00"));
+    let case_id = safeguarding_case(&t).await;
+    let due = t.clock.now() + Duration::minutes(60);
+    let c = case(&t, case_id).await;
+    assert_eq!((c.sla.first_response_due, c.sla.state), (Some(due), SlaState::Ok));
+    assert_eq!(c.sla.next_check_at, Some(due - Duration::minutes(15)), "the warning comes 15 minutes before");
+    let level = c.escalation_level;
+    assert!(level >= 2);
+
+    // Waiting on the contact pauses ordinary clocks, never this deadline.
+    let patch = CasePatch { status: Some(CaseStatus::WaitingOnContact), ..Default::default() };
+    t.core.update_case(case_id, &Actor::User(s.members[0].id), patch).await.unwrap();
+    assert_eq!(case(&t, case_id).await.sla.first_response_due, Some(due));
+
+    t.clock.set(due - Duration::minutes(16));
+    t.core.tick().await.unwrap();
+    assert_eq!(case(&t, case_id).await.sla.state, SlaState::Ok);
+    t.clock.set(due - Duration::minutes(15));
+    assert_eq!(t.core.tick().await.unwrap().sla_checked, 1);
+    let c = case(&t, case_id).await;
+    assert_eq!((c.sla.state, c.sla.next_check_at), (SlaState::Warning, Some(due)));
+    assert_eq!(crate::responsibility::events(&t, case_id, "case.sla_warning").await.len(), 1);
+    t.clock.set(due);
+    assert_eq!(t.core.tick().await.unwrap().sla_checked, 1);
+    let c = case(&t, case_id).await;
+    assert_eq!(c.sla.state, SlaState::Breached);
+    assert_eq!(crate::responsibility::events(&t, case_id, "case.sla_breached").await.len(), 1);
+    assert!(c.escalation_level >= level, "the deadline never lowers the protocol's escalation");
+    assert!(c.safeguarding);
+}
+db_test!(
+    the_safeguarding_deadline_warns_and_breaches_around_the_clock,
+    the_safeguarding_deadline_warns_and_breaches_around_the_clock
+);

@@ -143,6 +143,8 @@ pub struct LedgerRowDto {
     pub period: String,
     pub kind: &'static str,
     pub category: Option<String>,
+    /// What made the suggestions: `assist`, `drafts-bm25`, `llm:<model>`, …
+    pub producer: String,
     pub model_version: String,
     pub total: i64,
     pub pending: i64,
@@ -163,6 +165,7 @@ impl From<&LedgerRow> for LedgerRowDto {
             period: r.period.clone(),
             kind: r.kind.as_str(),
             category: r.category.clone(),
+            producer: r.producer.clone(),
             model_version: r.producer_version.clone(),
             total: r.total,
             pending: r.pending,

@@ -56,7 +56,7 @@ pub(crate) fn schemas() -> Value {
         }},
         "LedgerRow": {"type": "object", "properties": {
             "period": {"type": "string", "example": "2026-W10"}, "kind": {"type": "string", "enum": ["classification", "draft", "routing", "auto_reply"]},
-            "category": str_null, "model_version": {"type": "string"}, "total": {"type": "integer"}, "pending": {"type": "integer"},
+            "category": str_null, "producer": {"type": "string", "description": "What made them: assist, drafts-bm25, llm:<model>, …"}, "model_version": {"type": "string"}, "total": {"type": "integer"}, "pending": {"type": "integer"},
             "accepted": {"type": "integer"}, "edited": {"type": "integer"}, "rejected": {"type": "integer"}, "overridden": {"type": "integer"},
             "acceptance_rate": rate, "edit_rate": rate, "rejection_rate": rate, "override_rate": rate,
             "mean_edit_distance": {"type": ["number", "null"], "description": "Characters changed in edited drafts, on average."}
@@ -296,10 +296,10 @@ pub(crate) fn ops() -> Vec<Op> {
                 ),
             ],
             responses: with_auth_errors(
-                json!({"200": json_response("Rows per period, kind, category and model version.",
+                json!({"200": json_response("Rows per period, kind, category, producer and model version.",
                 json!({"type": "object", "properties": {"from": ts, "to": ts, "bucket": {"type": "string"}, "items": {"type": "array", "items": schema("LedgerRow")}}}),
                 json!({"from": "2025-12-02T09:00:00Z", "to": "2026-03-02T09:00:00Z", "bucket": "week", "items": [{"period": "2026-W10", "kind": "classification", "category": "complaint",
-                    "model_version": "assist-2026.11-1a2b3c4d", "total": 8, "pending": 4, "accepted": 3, "edited": 0, "rejected": 0, "overridden": 1,
+                    "producer": "assist", "model_version": "assist-2026.11-1a2b3c4d", "total": 8, "pending": 4, "accepted": 3, "edited": 0, "rejected": 0, "overridden": 1,
                     "acceptance_rate": 0.75, "edit_rate": 0.0, "rejection_rate": 0.0, "override_rate": 0.25, "mean_edit_distance": null}]}))}),
                 &[("403", "Forbidden"), ("422", "ValidationFailed")],
             ),

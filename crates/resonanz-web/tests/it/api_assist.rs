@@ -284,13 +284,22 @@ async fn drafts_and_ledger(db: Db) {
     assert_eq!(l["to"], "2026-03-03T00:00:00Z", "by default until the end of today (UTC)");
     assert_eq!(l["from"], "2025-12-03T00:00:00Z");
     let rows = l["items"].as_array().unwrap();
-    let draft = rows.iter().find(|r| r["kind"] == "draft").unwrap_or_else(|| panic!("{l}"));
+    // Rated per producer: the text-block draft sent once, the LLM's drafts never.
+    let drafts_by = |producer: &str| {
+        let row = rows.iter().find(|r| r["kind"] == "draft" && r["producer"] == producer);
+        row.unwrap_or_else(|| panic!("no {producer} row: {l}")).clone()
+    };
+    let draft = drafts_by("drafts-bm25");
     assert_eq!(
         (draft["total"].clone(), draft["accepted"].clone(), draft["rejected"].clone()),
-        (json!(4), json!(1), json!(3))
+        (json!(2), json!(1), json!(1))
     );
-    assert_eq!(draft["acceptance_rate"], json!(0.25));
+    assert_eq!((draft["acceptance_rate"].clone(), draft["rejection_rate"].clone()), (json!(0.5), json!(0.5)));
     assert_eq!(draft["period"], "2026-03");
+    let llm = drafts_by("llm:test");
+    assert_eq!((llm["total"].clone(), llm["rejected"].clone()), (json!(2), json!(2)));
+    assert_eq!((llm["acceptance_rate"].clone(), llm["rejection_rate"].clone()), (json!(0.0), json!(1.0)));
+    assert_eq!(llm["model_version"], "drafts-test-1");
     let class = rows.iter().find(|r| r["kind"] == "classification").unwrap();
     assert_eq!(
         (class["category"].clone(), class["accepted"].clone()),

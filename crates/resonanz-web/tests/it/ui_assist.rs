@@ -274,17 +274,22 @@ async fn ledger_and_admin(db: Db) {
     let html = r.text();
     assert!(html.contains("href=\"/assist\" aria-current=\"page\""));
     assert!(html.contains("Assist-Protokoll"));
+    // Each producer on its own line: the text-block draft was sent, the LLM's was not.
+    let row = |producer: &str| {
+        let start = format!(
+            "<td>Antwortentwurf</td><td>Beschwerde</td><td><code>{producer}</code> <code>drafts-test-1</code></td>"
+        );
+        let i = html.find(&start).unwrap_or_else(|| panic!("no row for {producer}: {html}"));
+        html[i..i + html[i..].find("</tr>").unwrap()].to_string()
+    };
+    let (bm25, llm) = (row("drafts-bm25"), row("llm:test"));
+    assert!(bm25.contains("<td class=\"num\">1</td>") && bm25.contains("<td class=\"num\">100 %</td>"), "{bm25}");
+    assert!(llm.contains("<td class=\"num\">0 %</td>"), "{llm}");
     assert!(
         html.contains(
-            "<td>Antwortentwurf</td><td>Beschwerde</td><td><code>drafts-test-1</code></td><td class=\"num\">2</td>"
+            "<td>Einordnung</td><td>Beschwerde</td><td><code>assist</code> <code>fake/test-1</code></td><td class=\"num\">1</td>"
         ),
         "{html}"
-    );
-    assert!(html.contains("<td class=\"num\">50 %</td>"), "one of two drafts accepted: {html}");
-    assert!(
-        html.contains(
-            "<td>Einordnung</td><td>Beschwerde</td><td><code>fake/test-1</code></td><td class=\"num\">1</td>"
-        )
     );
     assert!(html.contains("<td class=\"num\">100 %</td>"));
     assert!(html.contains("value=\"2025-12-03\"") && html.contains("value=\"2026-03-02\""), "the default period");

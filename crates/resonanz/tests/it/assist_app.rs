@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::routing::post;
 use resonanz::assist::DraftService;
 use resonanz::config::AssistArgs;
-use resonanz_core::assist::{Outcome, ProposeDrafts, SuggestionKind};
+use resonanz_core::assist::{LedgerBucket, Outcome, ProposeDrafts, SuggestionKind};
 use resonanz_core::mail::MailSource;
 use resonanz_core::store::Store;
 use resonanz_testkit::{Db, TestCore, db_test};
@@ -79,6 +79,21 @@ async fn llm_drafts_are_redacted_labelled_and_recorded(db: Db) {
     let row = recorded.iter().find(|s| s.producer == "llm:fake-model").unwrap();
     assert_eq!((row.kind, row.outcome), (SuggestionKind::Draft, Outcome::Pending));
     assert_eq!(t.store.suggestion(row.id).await.unwrap().unwrap().producer, "llm:fake-model");
+
+    // The ledger report rates the LLM's drafts apart from the other drafts and from the analysis.
+    let now = t.core.clock.now();
+    let day = chrono::Duration::days(1);
+    let rows = t.core.ledger_stats(now - day, now + day, LedgerBucket::Day).await.unwrap();
+    let llm_rows: Vec<_> = rows.iter().filter(|r| r.producer == "llm:fake-model").collect();
+    assert_eq!(llm_rows.len(), 1, "{rows:?}");
+    assert_eq!((llm_rows[0].kind, llm_rows[0].total, llm_rows[0].pending), (SuggestionKind::Draft, 1, 1));
+    let other_drafts: i64 = rows
+        .iter()
+        .filter(|r| r.kind == SuggestionKind::Draft && r.producer != "llm:fake-model")
+        .map(|r| r.total)
+        .sum();
+    assert_eq!(other_drafts, recorded.len() as i64 - 1, "{rows:?}");
+    assert!(rows.iter().any(|r| r.kind == SuggestionKind::Classification && r.producer == "assist"), "{rows:?}");
 }
 
 db_test!(llm_drafts_are_redacted_labelled_and_recorded, llm_drafts_are_redacted_labelled_and_recorded);
