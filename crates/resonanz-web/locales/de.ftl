@@ -576,6 +576,7 @@ resp-setting-inactive_hours = Fall ohne Bewegung melden nach (Stunden)
 resp-setting-distressing_cap = Belastende Fälle pro Person und Tag (Standard)
 resp-setting-csat_valid_days = Umfragelink gültig (Tage)
 resp-setting-csat_enabled = Nach der Lösung eine Zufriedenheitsumfrage schicken
+resp-setting-category_levels = Eskalationsstufe je Kategorie (sobald Assist oder eine Person sie einem Fall gibt)
 resp-setting-public_url = Öffentliche Adresse (für Links in E-Mails)
 resp-setting-sla_warning_level = Eskalationsstufe, wenn eine Frist bald abläuft (0 = keine, 1 = Teamleitung, 2 = Supervision)
 resp-setting-sla_breach_level = Eskalationsstufe, wenn eine Frist überschritten ist

@@ -579,6 +579,7 @@ resp-setting-inactive_hours = Report a case without activity after (hours)
 resp-setting-distressing_cap = Distressing cases per person and day (default)
 resp-setting-csat_valid_days = Survey link valid for (days)
 resp-setting-csat_enabled = Send a satisfaction survey after resolution
+resp-setting-category_levels = Escalation level per category (as soon as Assist or a person gives it to a case)
 resp-setting-public_url = Public address (for links in e-mails)
 resp-setting-sla_warning_level = Escalation level when a deadline is due soon (0 = none, 1 = team lead, 2 = supervision)
 resp-setting-sla_breach_level = Escalation level when a deadline is breached

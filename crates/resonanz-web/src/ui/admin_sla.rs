@@ -39,6 +39,8 @@ struct SlaPage {
     states: Vec<(&'static str, &'static str)>,
     settings: ResponsibilitySettings,
     setting_fields: Vec<(&'static str, i64)>,
+    /// Each of Assist's categories with the escalation level it calls for (0: none).
+    category_levels: Vec<(&'static str, i32)>,
     categories: Vec<&'static str>,
     errors: FormErrors,
     holidays: Vec<String>,
@@ -172,11 +174,16 @@ async fn page_editing(state: &AppState, agent: &Agent, errors: FormErrors, editi
         ("asks_for_person_level", i64::from(settings.asks_for_person_level)),
         ("asks_for_manager_level", i64::from(settings.asks_for_manager_level)),
     ];
+    let category_levels = resonanz_core::assist::CATEGORIES
+        .iter()
+        .map(|c| (*c, settings.category_levels.get(*c).copied().unwrap_or(0)))
+        .collect();
     let edit = PolicyForm::of(editing.and_then(|id| policies.iter().find(|p| p.id == id)));
     let mut res = render(&SlaPage {
         l,
         edit,
         setting_fields,
+        category_levels,
         closures: closures_text(&calendar.closures),
         calendar,
         policies,
@@ -317,7 +324,7 @@ pub async fn save_settings(State(state): State<AppState>, agent: Agent, form: Fo
         Ok(s) => s,
         Err(e) => return error_page(&state, Some(&agent), &e),
     };
-    let s = ResponsibilitySettings {
+    let mut s = ResponsibilitySettings {
         handover_remind_minutes: num("handover_remind_minutes"),
         handover_escalate_minutes: num("handover_escalate_minutes"),
         unowned_minutes: num("unowned_minutes"),
@@ -333,6 +340,23 @@ pub async fn save_settings(State(state): State<AppState>, agent: Agent, form: Fo
         public_url: form.get("public_url").trim().to_string(),
         ..current
     };
+    // One select per category: 0 removes its level; a category the form does not name keeps its own.
+    for c in resonanz_core::assist::CATEGORIES {
+        let raw = form.get(&format!("category_level_{c}"));
+        if raw.is_empty() {
+            continue;
+        }
+        match raw.trim().parse::<i32>() {
+            Ok(0) => {
+                s.category_levels.remove(c);
+            }
+            Ok(level) => {
+                s.category_levels.insert(c.to_string(), level);
+            }
+            Err(_) => errors.add("settings_category_levels", t.get("err-whole-number")),
+        }
+    }
+
     if !errors.is_empty() {
         return page(&state, &agent, errors).await;
     }

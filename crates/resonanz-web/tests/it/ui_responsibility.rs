@@ -162,7 +162,36 @@ async fn rule_lines_follow_ups_and_preferences(db: Db) {
         (s.sla_warning_level, s.sla_breach_level, s.asks_for_person_level, s.asks_for_manager_level),
         (0, 1, 2, 2)
     );
-    assert_eq!(s.category_levels, before.category_levels, "kept: not on the page");
+    assert_eq!(s.category_levels, before.category_levels, "kept: the form named no category");
+
+    // Category levels: one choice per category; 0 removes one.
+    let page = a.get("/admin/sla").await.text();
+    assert!(page.contains("Eskalationsstufe je Kategorie"), "{page}");
+    let threat = page.find(r#"<select id="cat-level-threat""#).expect("a choice for threats");
+    let threat = &page[threat..threat + page[threat..].find("</select>").unwrap()];
+    assert!(threat.contains(r#"<option value="2" selected>Stufe 2: Supervision</option>"#), "{threat}");
+    let mut with_levels = settings.to_vec();
+    with_levels.extend([
+        ("category_level_complaint", "0"),
+        ("category_level_threat", "1"),
+        ("category_level_spam", "2"),
+    ]);
+    let r = a.post("/admin/sla/settings", &with_levels).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let levels = t.core.responsibility_settings().await.unwrap().category_levels;
+    let want: std::collections::HashMap<String, i32> = [("threat".to_string(), 1), ("spam".to_string(), 2)].into();
+    assert_eq!(levels, want, "complaint removed, threat lowered, spam added");
+    let mut broken = settings.to_vec();
+    broken.push(("category_level_praise", "viel"));
+    let r = a.post("/admin/sla/settings", &broken).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains(r#"id="category-levels-error">Bitte eine ganze Zahl eingeben.</p>"#), "{}", r.text());
+    let mut too_high = settings.to_vec();
+    too_high.push(("category_level_praise", "3"));
+    let r = a.post("/admin/sla/settings", &too_high).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "core refuses a level above 2");
+    assert!(r.text().contains(r#"id="category-levels-error">"#), "{}", r.text());
+    assert_eq!(t.core.responsibility_settings().await.unwrap().category_levels, want, "unchanged");
     let page = a.get("/admin/sla").await.text();
     assert!(page.contains("Eskalationsstufe, wenn eine Frist überschritten ist"), "labelled in German");
     assert!(
