@@ -37,10 +37,17 @@ impl AccountPrefs {
     }
 }
 
-pub async fn save_availability(State(state): State<AppState>, agent: Agent, form: FormData) -> Response {
+/// The availability form's fields (one's own on the account page, anyone's on the administration's
+/// user page): availability, absent until (local time), languages.
+pub fn availability_of(form: &FormData) -> (Availability, Option<resonanz_core::Timestamp>, Vec<String>) {
     let availability = Availability::parse(&form.get("availability")).unwrap_or_default();
     let until = super::i18n::local_input(&form.get("absent_until"));
     let languages = form.get("languages").split(',').map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
+    (availability, until, languages)
+}
+
+pub async fn save_availability(State(state): State<AppState>, agent: Agent, form: FormData) -> Response {
+    let (availability, until, languages) = availability_of(&form);
     match state.core.set_availability(&agent.user, agent.user.id, availability, until, Some(languages), None).await {
         Ok(_) => see_other("/account#availability"),
         Err(e) => match FormErrors::from_core(agent.tr(), &e) {

@@ -38,6 +38,11 @@ struct UserPage {
     teams: Vec<(Team, bool)>,
     roles: [&'static str; 3],
     errors: FormErrors,
+    /// The person's availability, absence and languages as the form shows them.
+    prefs: super::account_prefs::AccountPrefs,
+    /// The person's own daily cap of distressing cases (empty: the organisation's), and the default.
+    cap: String,
+    default_cap: i64,
 }
 
 pub struct MailboxForm {
@@ -190,14 +195,17 @@ async fn user_page(state: &AppState, agent: &Agent, id: &str, errors: FormErrors
             let member = mine.contains(&t.id);
             (t, member)
         });
-        Ok::<_, CoreError>((u, teams.collect()))
+        let default_cap = state.core.responsibility_settings().await?.distressing_cap;
+        Ok::<_, CoreError>((u, teams.collect(), default_cap))
     }
     .await;
     match r {
-        Ok((u, teams)) => {
+        Ok((u, teams, default_cap)) => {
             let failed = !errors.is_empty();
             let l = Layout::for_agent(state, agent, "admin", u.display_name.clone()).await;
-            let mut res = render(&UserPage { l, u, teams, roles: ROLES, errors });
+            let prefs = super::account_prefs::AccountPrefs::of(agent.tr(), &u);
+            let cap = u.distressing_cap.map(|c| c.to_string()).unwrap_or_default();
+            let mut res = render(&UserPage { l, u, teams, roles: ROLES, errors, prefs, cap, default_cap });
             if failed {
                 *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             }
@@ -249,6 +257,40 @@ pub async fn set_password(
     };
     match state.core.set_password(&Actor::User(agent.user.id), uid, &form.get("new_password")).await {
         Ok(()) => see_other("/admin#users"),
+        Err(e) => match FormErrors::from_core(agent.tr(), &e) {
+            Some(errors) => user_page(&state, &agent, &id, errors).await,
+            None => error_page(&state, Some(&agent), &e),
+        },
+    }
+}
+
+/// Someone else's availability, absence, languages and own daily cap of distressing cases
+/// (administrators; an empty cap means the organisation's).
+pub async fn set_user_availability(
+    State(state): State<AppState>,
+    agent: Agent,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Response {
+    if let Err(e) = require_admin(&agent) {
+        return error_page(&state, Some(&agent), &e);
+    }
+    let Some(uid) = parse_uuid(&id).map(UserId) else {
+        return error_page(&state, Some(&agent), &CoreError::NotFound("user"));
+    };
+    let (availability, until, languages) = super::account_prefs::availability_of(&form);
+    let cap = form.get("distressing_cap");
+    let cap = match cap.trim() {
+        "" => Ok(None),
+        n => n.parse::<i64>().map(Some),
+    };
+    let Ok(cap) = cap else {
+        let mut errors = FormErrors::default();
+        errors.add("distressing_cap", agent.tr().get("err-whole-number"));
+        return user_page(&state, &agent, &id, errors).await;
+    };
+    match state.core.set_availability(&agent.user, uid, availability, until, Some(languages), Some(cap)).await {
+        Ok(_) => see_other("/admin#users"),
         Err(e) => match FormErrors::from_core(agent.tr(), &e) {
             Some(errors) => user_page(&state, &agent, &id, errors).await,
             None => error_page(&state, Some(&agent), &e),

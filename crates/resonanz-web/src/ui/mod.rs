@@ -222,6 +222,7 @@ pub fn router(state: AppState) -> axum::Router<AppState> {
         .route("/admin/users", post(admin::create_user))
         .route("/admin/users/{id}", get(admin::user).post(admin::update_user))
         .route("/admin/users/{id}/password", post(admin::set_password))
+        .route("/admin/users/{id}/availability", post(admin::set_user_availability))
         .route("/admin/teams", post(admin::create_team))
         .route("/admin/mailboxes", post(admin::create_mailbox))
         .route("/admin/mailboxes/{id}", get(admin::mailbox).post(admin::save_mailbox))

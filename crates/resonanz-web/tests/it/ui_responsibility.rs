@@ -262,5 +262,32 @@ async fn rule_lines_follow_ups_and_preferences(db: Db) {
     assert_eq!(me.notification_prefs.delivery("escalation"), resonanz_core::notify::Delivery::App);
     let page = b.get("/account").await.text();
     assert!(page.contains("id=\"kind-escalation\""), "every kind is listed");
+
+    // An administrator sets someone else's availability, languages and own daily cap on their page.
+    let mut a = sign_in(&router, "ada.admin@resonanz.test").await;
+    let path = format!("/admin/users/{}/availability", anna.id);
+    let page = a.get(&format!("/admin/users/{}", anna.id)).await.text();
+    assert!(page.contains(r#"<option value="absent" selected>"#), "her own choice is shown: {page}");
+    assert!(page.contains(r#"name="distressing_cap" type="number" min="0" max="100" step="1" value="""#), "{page}");
+    let form = |cap: &'static str| {
+        [("availability", "present"), ("absent_until", ""), ("languages", "de, en"), ("distressing_cap", cap)]
+    };
+    let r = a.post(&path, &form("1")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let her = t.core.store.user(anna.id).await.unwrap().unwrap();
+    assert_eq!((her.availability, her.absent_until), (resonanz_core::routing::Availability::Present, None));
+    assert_eq!((her.languages.clone(), her.distressing_cap), (vec!["de".to_string(), "en".to_string()], Some(1)));
+    for (cap, says) in [("viele", "Bitte eine ganze Zahl eingeben."), ("101", "Außerhalb des erlaubten Bereichs.")] {
+        let r = a.post(&path, &form(cap)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{cap}");
+        assert!(r.text().contains(&format!(r#"id="cap-error">{says}</p>"#)), "{cap}: {}", r.text());
+    }
+    assert_eq!(t.core.store.user(anna.id).await.unwrap().unwrap().distressing_cap, Some(1), "unchanged");
+    assert_eq!(a.post(&path, &form("")).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(t.core.store.user(anna.id).await.unwrap().unwrap().distressing_cap, None, "back to the organisation's");
+    // Not for agents, not even for themselves through this page.
+    let r = b.post(&path, &form("5")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.core.store.user(anna.id).await.unwrap().unwrap().distressing_cap, None);
 }
 db_test!(rules_as_lines_follow_ups_and_account_preferences, rule_lines_follow_ups_and_preferences);
