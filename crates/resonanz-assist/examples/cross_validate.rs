@@ -108,13 +108,14 @@ fn compare_mix(opts: &TrainOptions) {
     let all = dataset::builtin_train();
     let mix: std::collections::HashSet<String> = dataset::builtin_mix().into_iter().map(|e| e.id).collect();
     let old: Vec<_> = all.iter().filter(|e| !mix.contains(&e.id)).cloned().collect();
-    let shipped = Analyzer::builtin();
-    let retrained = train(&old, opts);
+    // The model before the file: trained on the older messages alone, as it was shipped
+    // (`assist-2026.11-32b7ff10`); the shipped model now is the one trained with the file.
+    let shipped = Analyzer::from_model(train(&old, opts));
     println!(
-        "{} training messages, {} of them new; the old ones reproduce the shipped model: {}",
+        "{} training messages, {} of them new; the model without them: {}",
         all.len(),
         mix.len(),
-        retrained.version() == shipped.version()
+        shipped.version()
     );
     let (mut shipped_new, mut new_new, mut old_old, mut new_old) =
         (Tally::default(), Tally::default(), Tally::default(), Tally::default());
@@ -137,7 +138,7 @@ fn compare_mix(opts: &TrainOptions) {
         println!("fold {} of {folds} done", k + 1);
     }
     println!("On the new messages:");
-    println!("  {}", shipped_new.line("shipped model (never saw them)"));
+    println!("  {}", shipped_new.line("model without the file (never saw them)"));
     println!("  {}", new_new.line("with the new file, out-of-fold"));
     println!("On the older training messages, out-of-fold on the same folds:");
     println!("  {}", old_old.line("without the new file"));
@@ -174,7 +175,8 @@ fn main() {
     let (mut tp, mut fp, mut fneg) = ([0usize; 9], [0usize; 9], [0usize; 9]);
     // The same counts over the examples of the evaluation files only (their train split), whose mix is
     // closest to the test split's.
-    let extra: Vec<String> = dataset::builtin_extra().into_iter().map(|e| e.id).collect();
+    // (Not the train-only files, enriched or real-mix.)
+    let extra: Vec<String> = dataset::builtin_extra().into_iter().chain(dataset::builtin_mix()).map(|e| e.id).collect();
     let (mut etp, mut efp, mut efn) = ([0usize; 9], [0usize; 9], [0usize; 9]);
     let (mut sent_ok, mut urg_ok, mut total) = (0, 0, 0);
     // Safeguarding: (probability, assigned by the lexicon rule, truly safeguarding).

@@ -172,38 +172,36 @@ pub fn builtin() -> Vec<Example> {
 
 /// The examples of the train-only real-mix files, in file order, each with split `train`.
 pub fn builtin_mix() -> Vec<Example> {
-    TRAIN_MIX
+    train_only(&TRAIN_MIX, false)
+}
+
+/// The examples of the train-only extra files, in file order, each with split `train`.
+pub fn builtin_extra() -> Vec<Example> {
+    train_only(&TRAIN_ONLY, true)
+}
+
+/// The examples of train-only files: split `train` whatever their id, and `enriched` as given.
+fn train_only(files: &[(&str, &str)], enriched: bool) -> Vec<Example> {
+    files
         .iter()
         .flat_map(|(_, text)| parse_embedded(text))
         .map(|mut e| {
             e.split = "train".to_string();
+            e.enriched = enriched;
             e
         })
         .collect()
 }
 
-/// The examples of the train-only extra files, in file order, each with split `train`.
-pub fn builtin_extra() -> Vec<Example> {
-    TRAIN_ONLY
-        .iter()
-        .flat_map(|(_, text)| parse_embedded(text))
-        .map(|mut e| {
-            e.split = "train".to_string();
-            e.enriched = true;
-            e
-        })
-        .collect()
+/// The non-blank lines of an embedded file.
+fn line_count(text: &str) -> usize {
+    text.lines().filter(|l| !l.trim().is_empty()).count()
 }
 
 /// Names and line counts of the embedded files (for reports): evaluation files first, then train-only ones
 /// (enriched, then real-mix).
 pub fn builtin_files() -> Vec<(&'static str, usize)> {
-    BUILTIN
-        .iter()
-        .chain(&TRAIN_ONLY)
-        .chain(&TRAIN_MIX)
-        .map(|(name, text)| (*name, text.lines().filter(|l| !l.trim().is_empty()).count()))
-        .collect()
+    BUILTIN.iter().chain(&TRAIN_ONLY).chain(&TRAIN_MIX).map(|(name, text)| (*name, line_count(text))).collect()
 }
 
 /// The built-in training data: the train split of the evaluation files plus the train-only files.
@@ -228,7 +226,7 @@ pub fn builtin_fresh() -> Vec<Example> {
 
 /// The fresh test set's file name and line count (for reports).
 pub fn fresh_file() -> (&'static str, usize) {
-    (FRESH.0, FRESH.1.lines().filter(|l| !l.trim().is_empty()).count())
+    (FRESH.0, line_count(FRESH.1))
 }
 
 /// The embedded language set.

@@ -1,4 +1,4 @@
-//! Evaluation on labelled examples (the test split) and the language set: per-category precision,
+//! Evaluation on labelled examples (a test set: the fresh set or the first split) and the language set: per-category precision,
 //! recall, F1 and support, macro-F1, a multi-label confusion table, sentiment and urgency accuracy,
 //! emotion F1 and language accuracy — printable as aligned text tables.
 
@@ -98,7 +98,7 @@ fn ratio(a: usize, b: usize) -> f32 {
     if b == 0 { 0.0 } else { a as f32 / b as f32 }
 }
 
-/// Evaluates `analyzer` on `examples` (pass the test split) and on the language set `lang`.
+/// Evaluates `analyzer` on `examples` (pass a test set) and on the language set `lang`.
 pub fn evaluate(analyzer: &Analyzer, examples: &[Example], lang: &[LangExample]) -> Report {
     let mut tp = [0usize; 9];
     let mut fp = [0usize; 9];

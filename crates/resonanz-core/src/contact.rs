@@ -161,6 +161,14 @@ pub fn validate_attributes(
         if v.chars().count() > 200 {
             return Err(CoreError::invalid("attributes", "too_long", format!("{k}: at most 200 characters")));
         }
+        // One line each: a line break would not survive the workspace's `key: value` form.
+        if v.chars().any(char::is_control) {
+            return Err(CoreError::invalid(
+                "attributes",
+                "control_character",
+                format!("{k}: one line, no control characters"),
+            ));
+        }
         let value = v.trim();
         if !value.is_empty() {
             out.insert(key, value.to_string());

@@ -185,7 +185,16 @@ pub async fn create_team(State(state): State<AppState>, agent: Agent, form: Form
     }
 }
 
-async fn user_page(state: &AppState, agent: &Agent, id: &str, errors: FormErrors) -> Response {
+/// A refused availability form as it was sent: the availability fields and the cap.
+type TypedAvailability = (super::account_prefs::AccountPrefs, String);
+
+async fn user_page(
+    state: &AppState,
+    agent: &Agent,
+    id: &str,
+    errors: FormErrors,
+    typed: Option<TypedAvailability>,
+) -> Response {
     let r = async {
         require_admin(agent)?;
         let uid = parse_uuid(id).map(UserId).ok_or(CoreError::NotFound("user"))?;
@@ -203,8 +212,10 @@ async fn user_page(state: &AppState, agent: &Agent, id: &str, errors: FormErrors
         Ok((u, teams, default_cap)) => {
             let failed = !errors.is_empty();
             let l = Layout::for_agent(state, agent, "admin", u.display_name.clone()).await;
-            let prefs = super::account_prefs::AccountPrefs::of(agent.tr(), &u);
-            let cap = u.distressing_cap.map(|c| c.to_string()).unwrap_or_default();
+            let (prefs, cap) = typed.unwrap_or_else(|| {
+                let cap = u.distressing_cap.map(|c| c.to_string()).unwrap_or_default();
+                (super::account_prefs::AccountPrefs::of(agent.tr(), &u), cap)
+            });
             let mut res = render(&UserPage { l, u, teams, roles: ROLES, errors, prefs, cap, default_cap });
             if failed {
                 *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
@@ -216,7 +227,7 @@ async fn user_page(state: &AppState, agent: &Agent, id: &str, errors: FormErrors
 }
 
 pub async fn user(State(state): State<AppState>, agent: Agent, Path(id): Path<String>) -> Response {
-    user_page(&state, &agent, &id, FormErrors::default()).await
+    user_page(&state, &agent, &id, FormErrors::default(), None).await
 }
 
 pub async fn update_user(
@@ -237,7 +248,7 @@ pub async fn update_user(
     match state.core.update_user(&Actor::User(agent.user.id), uid, change).await {
         Ok(_) => see_other("/admin#users"),
         Err(e) => match FormErrors::from_core(agent.tr(), &e) {
-            Some(errors) => user_page(&state, &agent, &id, errors).await,
+            Some(errors) => user_page(&state, &agent, &id, errors, None).await,
             None => error_page(&state, Some(&agent), &e),
         },
     }
@@ -258,7 +269,7 @@ pub async fn set_password(
     match state.core.set_password(&Actor::User(agent.user.id), uid, &form.get("new_password")).await {
         Ok(()) => see_other("/admin#users"),
         Err(e) => match FormErrors::from_core(agent.tr(), &e) {
-            Some(errors) => user_page(&state, &agent, &id, errors).await,
+            Some(errors) => user_page(&state, &agent, &id, errors, None).await,
             None => error_page(&state, Some(&agent), &e),
         },
     }
@@ -279,20 +290,29 @@ pub async fn set_user_availability(
         return error_page(&state, Some(&agent), &CoreError::NotFound("user"));
     };
     let (availability, until, languages) = super::account_prefs::availability_of(&form);
-    let cap = form.get("distressing_cap");
-    let cap = match cap.trim() {
+    let raw_cap = form.get("distressing_cap");
+    let typed = || {
+        let prefs = super::account_prefs::AccountPrefs {
+            availability: availability.as_str(),
+            absent_until: form.get("absent_until"),
+            languages: form.get("languages"),
+            kinds: Vec::new(),
+        };
+        Some((prefs, raw_cap.clone()))
+    };
+    let cap = match raw_cap.trim() {
         "" => Ok(None),
         n => n.parse::<i64>().map(Some),
     };
     let Ok(cap) = cap else {
         let mut errors = FormErrors::default();
         errors.add("distressing_cap", agent.tr().get("err-whole-number"));
-        return user_page(&state, &agent, &id, errors).await;
+        return user_page(&state, &agent, &id, errors, typed()).await;
     };
     match state.core.set_availability(&agent.user, uid, availability, until, Some(languages), Some(cap)).await {
         Ok(_) => see_other("/admin#users"),
         Err(e) => match FormErrors::from_core(agent.tr(), &e) {
-            Some(errors) => user_page(&state, &agent, &id, errors).await,
+            Some(errors) => user_page(&state, &agent, &id, errors, typed()).await,
             None => error_page(&state, Some(&agent), &e),
         },
     }

@@ -113,10 +113,17 @@ fn parse_closures(t: Tr, raw: &str, errors: &mut FormErrors) -> Vec<Closure> {
 }
 
 async fn page(state: &AppState, agent: &Agent, errors: FormErrors) -> Response {
-    page_editing(state, agent, errors, None).await
+    page_editing(state, agent, errors, None, None).await
 }
 
-async fn page_editing(state: &AppState, agent: &Agent, errors: FormErrors, editing: Option<SlaPolicyId>) -> Response {
+/// The page; `typed` is a refused settings form, shown as it was sent instead of the stored settings.
+async fn page_editing(
+    state: &AppState,
+    agent: &Agent,
+    errors: FormErrors,
+    editing: Option<SlaPolicyId>,
+    typed: Option<ResponsibilitySettings>,
+) -> Response {
     let t = agent.tr();
     if !agent.is_admin() {
         return error_page(state, Some(agent), &CoreError::Forbidden("administrators only".into()));
@@ -127,7 +134,10 @@ async fn page_editing(state: &AppState, agent: &Agent, errors: FormErrors, editi
         let members = state.core.store.team_members().await?;
         let users: Vec<User> = state.core.store.list_users().await?;
         let calendar = state.core.default_calendar_spec().await?;
-        let settings = state.core.responsibility_settings().await?;
+        let settings = match typed {
+            Some(s) => s,
+            None => state.core.responsibility_settings().await?,
+        };
         Ok::<_, CoreError>((policies, teams, members, users, calendar, settings))
     }
     .await;
@@ -207,7 +217,7 @@ pub async fn show(
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Response {
     let editing = q.get("policy").and_then(|p| parse_uuid(p)).map(SlaPolicyId);
-    page_editing(&state, &agent, FormErrors::default(), editing).await
+    page_editing(&state, &agent, FormErrors::default(), editing, None).await
 }
 
 /// The page again with the refusal's field errors (prefixed), or the error page.
@@ -358,10 +368,13 @@ pub async fn save_settings(State(state): State<AppState>, agent: Agent, form: Fo
     }
 
     if !errors.is_empty() {
-        return page(&state, &agent, errors).await;
+        return page_editing(&state, &agent, errors, None, Some(s)).await;
     }
     match state.core.set_responsibility_settings(&Actor::User(agent.user.id), &s).await {
         Ok(()) => see_other("/admin/sla#settings"),
-        Err(e) => refused(&state, &agent, e, "settings_").await,
+        Err(e) => match super::case_forms::refused(t, &e, "settings_") {
+            Some(errors) => page_editing(&state, &agent, errors, None, Some(s)).await,
+            None => error_page(&state, Some(&agent), &e),
+        },
     }
 }

@@ -160,8 +160,8 @@ struct CasePage {
     assign_note: String,
     assign_owner: Option<String>,
     collision: String,
-    /// The contact's attributes as the form shows them (`key: value` lines), or as typed in a refused form.
-    contact_attributes: String,
+    /// The contact form's fields: the stored contact's, or as sent in a refused form.
+    contact_form: ContactForm,
     /// The session's CSRF token, for the forms in the timeline and the drafts panel.
     csrf: String,
     drafts: DraftsPanel,
@@ -192,6 +192,26 @@ pub struct CaseParams {
     images: String,
 }
 
+/// The contact form's fields as text: attributes as one `key: value` line each.
+#[derive(Debug, Default, Clone)]
+pub(super) struct ContactForm {
+    pub(super) address_form: String,
+    pub(super) language: String,
+    pub(super) notes: String,
+    pub(super) attributes: String,
+}
+
+impl ContactForm {
+    fn of(c: &resonanz_core::contact::Contact) -> Self {
+        Self {
+            address_form: c.address_form.as_str().to_string(),
+            language: c.language.clone(),
+            notes: c.notes.clone(),
+            attributes: attribute_lines(&c.attributes),
+        }
+    }
+}
+
 /// A contact's attributes as the contact form edits them: one `key: value` line each.
 pub(super) fn attribute_lines(attributes: &BTreeMap<String, String>) -> String {
     attributes.iter().map(|(k, v)| format!("{k}: {v}\n")).collect()
@@ -209,7 +229,8 @@ pub(super) fn parse_attribute_lines(text: &str) -> Result<BTreeMap<String, Strin
                 format!("line {}: expected 'key: value'", n + 1),
             ));
         };
-        out.insert(key.trim().to_string(), value.trim().to_string());
+        // Keys are lower-cased here as core stores them, so that of two spellings the later line wins.
+        out.insert(key.trim().to_lowercase(), value.trim().to_string());
     }
     Ok(out)
 }
@@ -225,8 +246,8 @@ pub(super) struct Kept {
     pub(super) assign_note: String,
     /// The owner chosen in a refused handover form (`""` for nobody).
     pub(super) assign_owner: Option<String>,
-    /// The attribute lines of a refused contact form.
-    pub(super) contact_attributes: Option<String>,
+    /// A refused contact form as it was sent.
+    pub(super) contact_form: Option<ContactForm>,
     pub(super) collision: String,
     pub(super) flash: Option<(bool, String)>,
     /// Drafts just proposed (with the reason when there are none); otherwise the pending ones.
@@ -379,9 +400,9 @@ pub(super) async fn render_case(state: &AppState, agent: &Agent, id: &str, show_
         assign_note: kept.assign_note,
         assign_owner: kept.assign_owner,
         collision: kept.collision,
-        contact_attributes: kept.contact_attributes.unwrap_or_else(|| {
-            d.contact.as_ref().map(|cv| attribute_lines(&cv.contact.attributes)).unwrap_or_default()
-        }),
+        contact_form: kept
+            .contact_form
+            .unwrap_or_else(|| d.contact.as_ref().map(|cv| ContactForm::of(&cv.contact)).unwrap_or_default()),
         csrf: agent.session.csrf_token.clone(),
         drafts,
         draft_id: kept.draft_id,

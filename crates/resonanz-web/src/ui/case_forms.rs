@@ -197,20 +197,25 @@ pub async fn escalate(State(state): State<AppState>, agent: Agent, Path(id): Pat
 /// (The attribute field is `contact_attributes`: a control named `attributes` would hide the form's DOM
 /// property of that name from scripts.)
 pub async fn contact(State(state): State<AppState>, agent: Agent, Path(id): Path<String>, form: FormData) -> Response {
-    let attributes = form.get("contact_attributes");
+    let sent = super::case::ContactForm {
+        address_form: form.get("address_form"),
+        language: form.get("language"),
+        notes: form.get("notes"),
+        attributes: form.get("contact_attributes"),
+    };
     let r = async {
         let d = load(&state, &agent, &id).await?;
         let patch = resonanz_core::contact::ContactPatch {
-            address_form: Some(form.get("address_form")),
-            language: Some(form.get("language")),
-            notes: Some(form.get("notes")),
-            attributes: Some(super::case::parse_attribute_lines(&attributes)?),
+            address_form: Some(sent.address_form.clone()),
+            language: Some(sent.language.clone()),
+            notes: Some(sent.notes.clone()),
+            attributes: Some(super::case::parse_attribute_lines(&sent.attributes)?),
             ..Default::default()
         };
         state.core.update_contact(&Actor::User(agent.user.id), d.case.contact_id, patch).await
     }
     .await;
-    let kept = |errors| Kept { errors, contact_attributes: Some(attributes), ..Default::default() };
+    let kept = |errors| Kept { errors, contact_form: Some(sent), ..Default::default() };
     after_form(&state, &agent, &id, r, "", kept).await
 }
 

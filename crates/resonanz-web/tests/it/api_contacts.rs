@@ -46,6 +46,8 @@ async fn contacts(db: Db) {
     let r = app.patch_json(&format!("/api/v1/contacts/{id}"), json!({"attributes": {"kein schlüssel!": "x"}})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.field(0), ("attributes".into(), "invalid_key".into()), "{}", r.text());
+    let r = app.patch_json(&format!("/api/v1/contacts/{id}"), json!({"attributes": {"notiz": "zwei\nZeilen"}})).await;
+    assert_eq!(r.field(0), ("attributes".into(), "control_character".into()), "one line per value: {}", r.text());
     assert_eq!(c["language"], "de");
     assert_eq!(c["identities"], json!([{"kind": "email", "value": "erika@example.de", "failing_since": null}]));
     let id = c["id"].as_str().unwrap().to_string();

@@ -834,6 +834,23 @@ async fn contact_attributes(db: Db) {
         assert!(html.contains(says), "{typed}: {html}");
         assert_eq!(attributes_of(t, case).await, want);
     }
+    // Of two spellings of one key the later line wins.
+    let r = b.post(&path, &form("vip: nein\nVIP: ja\nage_group: erwachsen")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(attributes_of(t, case).await, want);
+    // A refusal keeps every field of the form as it was sent.
+    let sent = [
+        ("address_form", "informal"),
+        ("language", "tr"),
+        ("notes", "Ruft abends an."),
+        ("contact_attributes", "Stammkunde"),
+    ];
+    let html = b.post(&path, &sent).await.text();
+    assert!(tag(&html, "<option value=\"informal\"").contains("selected"), "{html}");
+    assert!(tag(&html, "<input id=\"contact-lang\"").contains("value=\"tr\""), "{html}");
+    assert_eq!(textarea(&html, "contact-notes"), "Ruft abends an.");
+    let stored = detail(t, case).await.contact.unwrap().contact;
+    assert_eq!((stored.language.as_str(), stored.notes.as_str()), ("de", ""), "nothing was saved");
     let many: &'static str = (0..31).map(|i| format!("k{i}: v\n")).collect::<String>().leak();
     let html = b.post(&path, &form(many)).await.text();
     assert!(html.contains("Höchstens 30 Merkmale."), "the field's own limit, in German: {html}");

@@ -186,11 +186,19 @@ async fn rule_lines_follow_ups_and_preferences(db: Db) {
     let r = a.post("/admin/sla/settings", &broken).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().contains(r#"id="category-levels-error">Bitte eine ganze Zahl eingeben.</p>"#), "{}", r.text());
-    let mut too_high = settings.to_vec();
-    too_high.push(("category_level_praise", "3"));
+    let mut too_high: Vec<(&str, &str)> =
+        settings.iter().map(|&(k, v)| if k == "inactive_hours" { (k, "12") } else { (k, v) }).collect();
+    too_high.extend([("category_level_praise", "3"), ("category_level_spam", "1")]);
     let r = a.post("/admin/sla/settings", &too_high).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "core refuses a level above 2");
-    assert!(r.text().contains(r#"id="category-levels-error">"#), "{}", r.text());
+    let html = r.text();
+    assert!(html.contains(r#"id="category-levels-error">"#), "{html}");
+    // The refused form shows what was sent, not what is stored.
+    assert!(html.contains(r#"name="inactive_hours" type="number" min="0" step="1" value="12""#), "{html}");
+    let spam = html.find(r#"<select id="cat-level-spam""#).expect("a choice for spam");
+    let spam = &html[spam..spam + html[spam..].find("</select>").unwrap()];
+    assert!(spam.contains(r#"<option value="1" selected>"#), "{spam}");
+    assert_eq!(t.core.responsibility_settings().await.unwrap().inactive_hours, 24, "unchanged");
     assert_eq!(t.core.responsibility_settings().await.unwrap().category_levels, want, "unchanged");
     let page = a.get("/admin/sla").await.text();
     assert!(page.contains("Eskalationsstufe, wenn eine Frist überschritten ist"), "labelled in German");
@@ -280,7 +288,10 @@ async fn rule_lines_follow_ups_and_preferences(db: Db) {
     for (cap, says) in [("viele", "Bitte eine ganze Zahl eingeben."), ("101", "Außerhalb des erlaubten Bereichs.")] {
         let r = a.post(&path, &form(cap)).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{cap}");
-        assert!(r.text().contains(&format!(r#"id="cap-error">{says}</p>"#)), "{cap}: {}", r.text());
+        let html = r.text();
+        assert!(html.contains(&format!(r#"id="cap-error">{says}</p>"#)), "{cap}: {html}");
+        assert!(html.contains(&format!(r#"step="1" value="{cap}""#)), "what was typed stays: {html}");
+        assert!(html.contains(r#"name="languages" value="de, en""#), "{html}");
     }
     assert_eq!(t.core.store.user(anna.id).await.unwrap().unwrap().distressing_cap, Some(1), "unchanged");
     assert_eq!(a.post(&path, &form("")).await.status, StatusCode::SEE_OTHER);
