@@ -245,13 +245,8 @@ pub async fn update_user(
         team_ids: form.all("team_ids").iter().filter_map(|s| parse_uuid(s)).map(TeamId).collect(),
         active: form.get("active") == "1",
     };
-    match state.core.update_user(&Actor::User(agent.user.id), uid, change).await {
-        Ok(_) => see_other("/admin#users"),
-        Err(e) => match FormErrors::from_core(agent.tr(), &e) {
-            Some(errors) => user_page(&state, &agent, &id, errors, None).await,
-            None => error_page(&state, Some(&agent), &e),
-        },
-    }
+    let r = state.core.update_user(&Actor::User(agent.user.id), uid, change).await;
+    after_user_form(&state, &agent, &id, r, None).await
 }
 
 pub async fn set_password(
@@ -266,11 +261,24 @@ pub async fn set_password(
     let Some(uid) = parse_uuid(&id).map(UserId) else {
         return error_page(&state, Some(&agent), &CoreError::NotFound("user"));
     };
-    match state.core.set_password(&Actor::User(agent.user.id), uid, &form.get("new_password")).await {
-        Ok(()) => see_other("/admin#users"),
+    let r = state.core.set_password(&Actor::User(agent.user.id), uid, &form.get("new_password")).await;
+    after_user_form(&state, &agent, &id, r, None).await
+}
+
+/// After a form on a person's page: back to the list, the page again with the refusal at its fields
+/// (and a refused availability form as it was sent), or the error page.
+async fn after_user_form<T>(
+    state: &AppState,
+    agent: &Agent,
+    id: &str,
+    result: Result<T, CoreError>,
+    typed: Option<TypedAvailability>,
+) -> Response {
+    match result {
+        Ok(_) => see_other("/admin#users"),
         Err(e) => match FormErrors::from_core(agent.tr(), &e) {
-            Some(errors) => user_page(&state, &agent, &id, errors, None).await,
-            None => error_page(&state, Some(&agent), &e),
+            Some(errors) => user_page(state, agent, id, errors, typed).await,
+            None => error_page(state, Some(agent), &e),
         },
     }
 }
@@ -309,13 +317,8 @@ pub async fn set_user_availability(
         errors.add("distressing_cap", agent.tr().get("err-whole-number"));
         return user_page(&state, &agent, &id, errors, typed()).await;
     };
-    match state.core.set_availability(&agent.user, uid, availability, until, Some(languages), Some(cap)).await {
-        Ok(_) => see_other("/admin#users"),
-        Err(e) => match FormErrors::from_core(agent.tr(), &e) {
-            Some(errors) => user_page(&state, &agent, &id, errors, typed()).await,
-            None => error_page(&state, Some(&agent), &e),
-        },
-    }
+    let r = state.core.set_availability(&agent.user, uid, availability, until, Some(languages), Some(cap)).await;
+    after_user_form(&state, &agent, &id, r, typed()).await
 }
 
 fn form_of(m: &Mailbox) -> MailboxForm {
